@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs and starts what the tests need on a fresh Debian machine, idempotently:
+#   - PostgreSQL (Debian package), started, with a test role that may create databases;
+#   - writes the connection string the tests read to .test-env (sourced by scripts/test.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
+  echo "test-deps: installing PostgreSQL from apt"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+fi
+
+pg_version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if ! pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main"' | grep -q .; then
+  as_root pg_createcluster "$pg_version" main >/dev/null
+fi
+if ! pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main" && $4=="online"' | grep -q .; then
+  as_root pg_ctlcluster "$pg_version" main start
+fi
+pg_port=$(pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main" {print $3}')
+
+# A throwaway role for tests; the password is generated per machine, never a fixed secret.
+secret_file=.test-pg-password
+[ -s "$secret_file" ] || head -c 18 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9' > "$secret_file"
+pw=$(cat "$secret_file")
+for _ in $(seq 1 30); do
+  as_root runuser -u postgres -- psql -p "$pg_port" -qtAc "SELECT 1" >/dev/null 2>&1 && break
+  sleep 1
+done
+as_root runuser -u postgres -- psql -p "$pg_port" -v ON_ERROR_STOP=1 -q <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'og_test') THEN
+    CREATE ROLE og_test LOGIN CREATEDB PASSWORD '$pw';
+  ELSE
+    ALTER ROLE og_test LOGIN CREATEDB PASSWORD '$pw';
+  END IF;
+END \$\$;
+SQL
+if ! as_root runuser -u postgres -- psql -p "$pg_port" -qtAc "SELECT 1 FROM pg_database WHERE datname='og_test'" | grep -q 1; then
+  as_root runuser -u postgres -- createdb -p "$pg_port" -O og_test og_test
+fi
+
+cat > .test-env <<ENV
+export OG_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=og_test;Password=$pw;Database=og_test"
+ENV
+echo "test-deps: PostgreSQL $pg_version on port $pg_port ready"

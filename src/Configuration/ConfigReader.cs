@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+
+namespace OrleansGateway.Configuration;
+
+/// <summary>Typed reads of configuration keys that fail with the dotted key and the offending value.</summary>
+public sealed class ConfigReader(IConfiguration configuration)
+{
+    private static string Dotted(string key) => key.Replace(':', '.');
+
+    /// <summary>The raw value, or null.</summary>
+    public string? Raw(string key) => configuration[key];
+
+    /// <summary>True when the key or any key below it is set.</summary>
+    public bool Exists(string key) => configuration.GetSection(key).Exists();
+
+    /// <summary>The children of a section (list items or map entries).</summary>
+    public IEnumerable<IConfigurationSection> Children(string key) => configuration.GetSection(key).GetChildren();
+
+    /// <summary>A string, or <paramref name="fallback"/> when unset or empty.</summary>
+    public string String(string key, string fallback) => configuration[key] is { Length: > 0 } v ? v : fallback;
+
+    /// <summary>An optional string.</summary>
+    public string? OptionalString(string key) => configuration[key] is { Length: > 0 } v ? v : null;
+
+    /// <summary>An integer within bounds.</summary>
+    public int Int(string key, int fallback, int min, int max)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrEmpty(raw))
+        {
+            return fallback;
+        }
+        if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw Invalid(key, raw, $"expected an integer from {min} to {max}");
+        }
+        return value;
+    }
+
+    /// <summary>A boolean (<c>true</c>/<c>false</c>).</summary>
+    public bool Bool(string key, bool fallback)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrEmpty(raw))
+        {
+            return fallback;
+        }
+        return bool.TryParse(raw, out var value) ? value : throw Invalid(key, raw, "expected true or false");
+    }
+
+    /// <summary>One of a fixed set of words.</summary>
+    public string OneOf(string key, string fallback, params string[] allowed)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrEmpty(raw))
+        {
+            return fallback;
+        }
+        return allowed.Contains(raw, StringComparer.Ordinal) ? raw : throw Invalid(key, raw, $"expected one of {string.Join(", ", allowed)}");
+    }
+
+    /// <summary>An IP address.</summary>
+    public IPAddress Ip(string key, string fallback)
+    {
+        var raw = String(key, fallback);
+        return IPAddress.TryParse(raw, out var ip) ? ip : throw Invalid(key, raw, "expected an IP address");
+    }
+
+    /// <summary>A duration: <c>5</c> (seconds), <c>500ms</c>, <c>5s</c>, <c>1m</c>, <c>1h30m</c>.</summary>
+    public TimeSpan Duration(string key, TimeSpan fallback)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrEmpty(raw))
+        {
+            return fallback;
+        }
+        return DurationParser.TryParse(raw, out var value) && value > TimeSpan.Zero
+            ? value
+            : throw Invalid(key, raw, "expected a positive duration such as 5s, 500ms, 1m or 1h30m");
+    }
+
+    /// <summary>An exception naming the key and the value.</summary>
+    public static GatewayConfigException Invalid(string key, string? value, string why) =>
+        new($"invalid configuration: {Dotted(key)} = \"{value}\": {why}");
+}

@@ -1,0 +1,68 @@
+using System.Net;
+
+namespace OrleansGateway.Configuration;
+
+/// <summary>The validated deployment configuration (conf/config.yaml plus environment overrides).</summary>
+public sealed record GatewayConfig
+{
+    /// <summary><c>deployment.role</c>: traditional (silo + proxy), control_plane, data_plane.</summary>
+    public string Role { get; init; } = "traditional";
+
+    /// <summary><c>deployment.data_dir</c>: SQLite file, generated admin key, DP cache, embedded snapshots.</summary>
+    public string DataDir { get; init; } = "./data";
+
+    /// <summary><c>deployment.admin.admin_listen</c>.</summary>
+    public IPEndPoint AdminListen { get; init; } = new(IPAddress.Loopback, 9180);
+
+    /// <summary><c>deployment.admin.admin_key</c>: empty means "generate one on first start".</summary>
+    public IReadOnlyList<AdminKey> AdminKeys { get; init; } = [];
+
+    /// <summary><c>deployment.admin.max_body_bytes</c>: Admin API bodies above it are refused.</summary>
+    public int AdminMaxBodyBytes { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary><c>apisix.node_listen</c>: the data plane's proxy port.</summary>
+    public int NodeListen { get; init; } = 9080;
+
+    /// <summary><c>apisix.control</c>: the data plane's status port.</summary>
+    public IPEndPoint Control { get; init; } = new(IPAddress.Loopback, 9090);
+
+    /// <summary><c>deployment.gateway_group_id</c>: the group a data plane serves.</summary>
+    public string GatewayGroupId { get; init; } = "default";
+
+    /// <summary><c>deployment.role_data_plane.config_provider</c>: <c>control_plane</c> or <c>yaml</c> (standalone).</summary>
+    public string ConfigProvider { get; init; } = "control_plane";
+
+    /// <summary><c>deployment.orleans</c>.</summary>
+    public OrleansConfig Orleans { get; init; } = new();
+
+    /// <summary><c>deployment.sqlite.synchronous</c>: FULL (default) or NORMAL.</summary>
+    public bool SqliteSynchronousFull { get; init; } = true;
+}
+
+/// <summary>One entry of <c>deployment.admin.admin_key</c>.</summary>
+public sealed record AdminKey(string Name, string Key, string Role);
+
+/// <summary><c>deployment.orleans</c>: cluster identity, ports, gateways for clients, PostgreSQL.</summary>
+public sealed record OrleansConfig
+{
+    /// <summary><c>cluster_id</c>.</summary>
+    public string ClusterId { get; init; } = "orleans-gateway";
+
+    /// <summary><c>service_id</c>.</summary>
+    public string ServiceId { get; init; } = "orleans-gateway";
+
+    /// <summary><c>silo_port</c>.</summary>
+    public int SiloPort { get; init; } = 11111;
+
+    /// <summary><c>gateway_port</c>.</summary>
+    public int GatewayPort { get; init; } = 30000;
+
+    /// <summary><c>advertised_ip</c>: the address other silos and clients reach this silo on.</summary>
+    public IPAddress AdvertisedIp { get; init; } = IPAddress.Loopback;
+
+    /// <summary><c>gateways</c>: static silo gateway endpoints for clients (<c>host:port</c>).</summary>
+    public IReadOnlyList<IPEndPoint> Gateways { get; init; } = [];
+
+    /// <summary><c>postgresql.connection_string</c>: when set, clustering, storage and reminders use PostgreSQL.</summary>
+    public string? PostgreSqlConnectionString { get; init; }
+}

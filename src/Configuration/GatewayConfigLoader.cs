@@ -1,0 +1,121 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+
+namespace OrleansGateway.Configuration;
+
+/// <summary>Builds and validates <see cref="GatewayConfig"/> from configuration; throws <see cref="GatewayConfigException"/>.</summary>
+public static class GatewayConfigLoader
+{
+    /// <summary>The file used when <c>--config</c> is not given.</summary>
+    public const string DefaultPath = "conf/config.yaml";
+
+    /// <summary>Adds the YAML file named by <c>--config PATH</c> (or the default, optional) and environment overrides.</summary>
+    public static IConfigurationBuilder AddGatewayConfig(this IConfigurationBuilder builder, string[] args)
+    {
+        var path = ConfigPath(args);
+        builder.Add(new YamlConfigurationSource(path ?? DefaultPath, optional: path is null));
+        builder.AddEnvironmentVariables();
+        return builder;
+    }
+
+    /// <summary>The value of <c>--config PATH</c> or <c>--config=PATH</c>, if given.</summary>
+    public static string? ConfigPath(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--config" && i + 1 < args.Length)
+            {
+                return args[i + 1];
+            }
+            if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+            {
+                return args[i]["--config=".Length..];
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Reads and validates everything.</summary>
+    public static GatewayConfig Load(IConfiguration configuration)
+    {
+        var r = new ConfigReader(configuration);
+        var config = new GatewayConfig
+        {
+            Role = r.OneOf("deployment:role", "traditional", "traditional", "control_plane", "data_plane"),
+            DataDir = r.String("deployment:data_dir", "./data"),
+            AdminListen = new IPEndPoint(
+                r.Ip("deployment:admin:admin_listen:ip", "127.0.0.1"),
+                r.Int("deployment:admin:admin_listen:port", 9180, 1, 65535)),
+            AdminKeys = AdminKeys(r),
+            AdminMaxBodyBytes = r.Int("deployment:admin:max_body_bytes", 32 * 1024 * 1024, 1024, int.MaxValue),
+            NodeListen = r.Int("apisix:node_listen", 9080, 1, 65535),
+            Control = new IPEndPoint(r.Ip("apisix:control:ip", "127.0.0.1"), r.Int("apisix:control:port", 9090, 1, 65535)),
+            GatewayGroupId = GroupId(r),
+            ConfigProvider = r.OneOf("deployment:role_data_plane:config_provider", "control_plane", "control_plane", "yaml"),
+            Orleans = Orleans(r),
+            SqliteSynchronousFull = r.OneOf("deployment:sqlite:synchronous", "FULL", "FULL", "NORMAL") == "FULL",
+        };
+        return config;
+    }
+
+    private static string GroupId(ConfigReader r)
+    {
+        var id = r.String("deployment:gateway_group_id", "default");
+        return System.Text.RegularExpressions.Regex.IsMatch(id, "^[a-zA-Z0-9-_.]{1,64}$")
+            ? id
+            : throw ConfigReader.Invalid("deployment:gateway_group_id", id, "expected 1-64 characters of a-z, A-Z, 0-9, -, _ and .");
+    }
+
+    private static IReadOnlyList<AdminKey> AdminKeys(ConfigReader r)
+    {
+        var keys = new List<AdminKey>();
+        foreach (var entry in r.Children("deployment:admin:admin_key"))
+        {
+            var path = entry.Path;
+            var key = entry["key"];
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                throw ConfigReader.Invalid($"{path}:key", key, "an admin key needs a non-empty key (or remove admin_key to have one generated)");
+            }
+            if (key.Length < 16)
+            {
+                throw ConfigReader.Invalid($"{path}:key", "<hidden>", "an admin key must be at least 16 characters");
+            }
+            if (key == "edd1c9f034335f136f87ad84b625c8f1")
+            {
+                throw ConfigReader.Invalid($"{path}:key", "<hidden>", "this is APISIX's published default key; set your own or remove admin_key to have one generated");
+            }
+            var role = entry["role"] is { Length: > 0 } rv ? rv : "admin";
+            if (role is not ("admin" or "viewer"))
+            {
+                throw ConfigReader.Invalid($"{path}:role", role, "expected admin or viewer");
+            }
+            keys.Add(new AdminKey(entry["name"] ?? $"key{keys.Count + 1}", key, role));
+        }
+        return keys;
+    }
+
+    private static OrleansConfig Orleans(ConfigReader r)
+    {
+        var gateways = new List<IPEndPoint>();
+        foreach (var entry in r.Children("deployment:orleans:gateways"))
+        {
+            var text = entry.Value;
+            if (text is null || !IPEndPoint.TryParse(text, out var endpoint) || endpoint.Port == 0)
+            {
+                throw ConfigReader.Invalid(entry.Path, text, "expected ip:port, e.g. 127.0.0.1:30000");
+            }
+            gateways.Add(endpoint);
+        }
+        return new OrleansConfig
+        {
+            ClusterId = r.String("deployment:orleans:cluster_id", "orleans-gateway"),
+            ServiceId = r.String("deployment:orleans:service_id", "orleans-gateway"),
+            SiloPort = r.Int("deployment:orleans:silo_port", 11111, 1, 65535),
+            GatewayPort = r.Int("deployment:orleans:gateway_port", 30000, 1, 65535),
+            AdvertisedIp = r.Ip("deployment:orleans:advertised_ip", "127.0.0.1"),
+            Gateways = gateways,
+            PostgreSqlConnectionString = r.OptionalString("deployment:orleans:postgresql:connection_string"),
+        };
+    }
+}

@@ -1,0 +1,74 @@
+using Orleans.Concurrency;
+using OrleansGateway.Contracts.Resources;
+
+namespace OrleansGateway.Contracts.Grains;
+
+/// <summary>
+/// The single writer of one gateway group (the grain key is the group id). Every accepted write gets the next
+/// group version, is durable before the call returns, and is published on the group's stream.
+/// </summary>
+[Alias("og.IGatewayGroupGrain")]
+public interface IGatewayGroupGrain : IGrainWithStringKey
+{
+    /// <summary>The group's identity and version; 404 when it does not exist.</summary>
+    [ReadOnly, Alias("GetInfo")]
+    Task<GroupResult> GetInfo();
+
+    /// <summary>Creates the group; 409 when it exists.</summary>
+    [Alias("Create")]
+    Task<GroupResult> Create(string? name, string? description);
+
+    /// <summary>Deletes the group and everything in it.</summary>
+    [Alias("DeleteGroup")]
+    Task<GroupResult> DeleteGroup();
+
+    /// <summary>
+    /// Creates (201) or replaces (200) the resource <paramref name="id"/>. With <paramref name="ifMatch"/> set,
+    /// the write is refused with 409 unless the item's modifiedIndex equals it.
+    /// </summary>
+    [Alias("Put")]
+    Task<AdminResult> Put(ResourceKind kind, string id, string body, long? ifMatch = null);
+
+    /// <summary>Creates a resource with a generated id.</summary>
+    [Alias("Post")]
+    Task<AdminResult> Post(ResourceKind kind, string body);
+
+    /// <summary>Merges <paramref name="body"/> into the resource (JSON merge patch: null removes a field).</summary>
+    [Alias("Patch")]
+    Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null);
+
+    /// <summary>Deletes a resource; refused with 400 while another resource references it.</summary>
+    [Alias("Delete")]
+    Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null);
+
+    /// <summary>One resource, or 404.</summary>
+    [ReadOnly, Alias("Get")]
+    Task<AdminResult> Get(ResourceKind kind, string id);
+
+    /// <summary>A filtered page of one kind, ordered by id.</summary>
+    [ReadOnly, Alias("List")]
+    Task<ResourcePage> List(ResourceKind kind, ListQuery query);
+
+    /// <summary>Everything in the group at its current version.</summary>
+    [ReadOnly, Alias("Export")]
+    Task<GroupExport> Export();
+
+    /// <summary>The changes after <paramref name="version"/>.</summary>
+    [ReadOnly, Alias("GetChangesSince")]
+    Task<ChangeSet> GetChangesSince(long version);
+
+    /// <summary>
+    /// Replaces every resource of the group with the set in <paramref name="body"/> (APISIX standalone
+    /// <c>PUT /apisix/admin/configs</c> shape) in one new version.
+    /// </summary>
+    [Alias("ReplaceAll")]
+    Task<AdminResult> ReplaceAll(string body);
+
+    /// <summary>The instance configuration (<c>keyring</c>, <c>discovery</c>).</summary>
+    [ReadOnly, Alias("GetConfig")]
+    Task<GroupResult> GetConfig();
+
+    /// <summary>Replaces the instance configuration.</summary>
+    [Alias("PutConfig")]
+    Task<GroupResult> PutConfig(string body);
+}

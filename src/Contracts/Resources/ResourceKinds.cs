@@ -1,0 +1,45 @@
+namespace OrleansGateway.Contracts.Resources;
+
+/// <summary>Names of each <see cref="ResourceKind"/> as they appear in Admin API paths and keys.</summary>
+public static class ResourceKinds
+{
+    /// <summary>Every kind, in dependency order (a kind may only reference kinds before it).</summary>
+    public static readonly IReadOnlyList<ResourceKind> All =
+    [
+        ResourceKind.Upstream, ResourceKind.Service, ResourceKind.Consumer,
+        ResourceKind.Ssl, ResourceKind.GlobalRule, ResourceKind.Route,
+    ];
+
+    /// <summary>The collection name used in paths and keys, e.g. <c>routes</c>.</summary>
+    public static string PathName(this ResourceKind kind) => kind switch
+    {
+        ResourceKind.Route => "routes",
+        ResourceKind.Service => "services",
+        ResourceKind.Upstream => "upstreams",
+        ResourceKind.Consumer => "consumers",
+        ResourceKind.Ssl => "ssls",
+        ResourceKind.GlobalRule => "global_rules",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>Parses a collection name such as <c>routes</c>.</summary>
+    public static bool TryParse(string? pathName, out ResourceKind kind)
+    {
+        foreach (var candidate in All)
+        {
+            if (string.Equals(candidate.PathName(), pathName, StringComparison.Ordinal))
+            {
+                kind = candidate;
+                return true;
+            }
+        }
+        kind = default;
+        return false;
+    }
+
+    /// <summary>The etcd-style key APISIX shows for an item, e.g. <c>/apisix/routes/1</c>.</summary>
+    public static string Key(this ResourceKind kind, string id) => $"/apisix/{kind.PathName()}/{id}";
+
+    /// <summary>The field that names an item's id: <c>username</c> for consumers, <c>id</c> otherwise.</summary>
+    public static string IdField(this ResourceKind kind) => kind == ResourceKind.Consumer ? "username" : "id";
+}

@@ -1,0 +1,28 @@
+using OrleansGateway.Contracts.Resources;
+
+namespace OrleansGateway.Contracts.Streams;
+
+/// <summary>
+/// Published on a group's stream after every accepted write. It is a hint: a subscriber whose version is not
+/// <see cref="PreviousVersion"/> asks the grain for the changes since its own version (or a full export).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("og.GroupChanged")]
+public sealed record GroupChanged(
+    [property: Id(0)] string Group,
+    [property: Id(1)] long Version,
+    [property: Id(2)] long PreviousVersion,
+    [property: Id(3)] IReadOnlyList<ResourceKey> Changed,
+    [property: Id(4)] bool Reset);
+
+/// <summary>Names of the stream provider and namespace that carry <see cref="GroupChanged"/> events.</summary>
+public static class GroupStreams
+{
+    /// <summary>The stream provider registered on silos and clients.</summary>
+    public const string Provider = "gateway";
+
+    /// <summary>The stream namespace; the stream key is the group id.</summary>
+    public const string Namespace = "gateway-group";
+
+    /// <summary>The grain storage that keeps stream subscriptions.</summary>
+    public const string PubSubStore = "PubSubStore";
+}

@@ -1,0 +1,186 @@
+using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Plugins;
+using OrleansGateway.Contracts.Resources;
+
+namespace OrleansGateway.Contracts.Validation;
+
+/// <summary>The schema of each resource kind: an APISIX v3-compatible subset, unknown properties refused.</summary>
+public static class ResourceSchemas
+{
+    /// <summary>HTTP methods a route may name.</summary>
+    public static readonly string[] Methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", "PURGE"];
+
+    private static readonly Dictionary<ResourceKind, ObjectSchema> ByKind = new()
+    {
+        [ResourceKind.Route] = Route(),
+        [ResourceKind.Service] = Service(),
+        [ResourceKind.Upstream] = Upstream(),
+        [ResourceKind.Consumer] = Consumer(),
+        [ResourceKind.Ssl] = Ssl(),
+        [ResourceKind.GlobalRule] = GlobalRule(),
+    };
+
+    /// <summary>The schema of <paramref name="kind"/>.</summary>
+    public static ObjectSchema For(ResourceKind kind) => ByKind[kind];
+
+    private static readonly StringSchema IdSchema = S.Id();
+    private static readonly StringSchema UsernameSchema = S.Str(1, 100, @"^[a-zA-Z0-9_\-]+$");
+
+    /// <summary>Checks an id taken from a path: null when valid.</summary>
+    public static string? IdCheck(ResourceKind kind, string id) =>
+        (kind == ResourceKind.Consumer ? UsernameSchema : IdSchema).Check(JsonValue.Create(id));
+
+    private static (string, Schema)[] Common() =>
+    [
+        ("id", new OneOfSchema(S.Id(), S.Int(min: 1))),
+        ("create_time", S.Int()), ("update_time", S.Int()),
+    ];
+
+    private static (string, Schema) Name() => ("name", S.Str(1, 256));
+    private static (string, Schema) Desc() => ("desc", S.Str(max: 256));
+    private static (string, Schema) Labels() => ("labels", S.Labels());
+
+    private static Schema Timeout() => new ObjectSchema(
+        ("connect", S.Num(exclusiveMin: 0)), ("send", S.Num(exclusiveMin: 0)), ("read", S.Num(exclusiveMin: 0)))
+    {
+        Required = ["connect", "send", "read"],
+    };
+
+    private static ObjectSchema Route() => new(
+    [
+        .. Common(), Name(), Desc(), Labels(),
+        ("uri", S.Str(1, 4096, "^/")), ("uris", S.Arr(S.Str(1, 4096, "^/"), min: 1, unique: true)),
+        ("host", S.Host()), ("hosts", S.Arr(S.Host(), min: 1, unique: true)),
+        ("remote_addr", S.IpOrCidr()), ("remote_addrs", S.Arr(S.IpOrCidr(), min: 1, unique: true)),
+        ("methods", S.Arr(S.Enum(Methods), unique: true)),
+        ("priority", S.Int()), ("vars", VarsSchema.Instance),
+        ("plugins", PluginsSchema.ForRoutes),
+        ("upstream", Upstream(inline: true)), ("upstream_id", S.Id()), ("service_id", S.Id()),
+        ("timeout", Timeout()), ("enable_websocket", S.Bool()), ("status", S.Int().WithEnum(0, 1)),
+    ])
+    {
+        Rules =
+        [
+            S.AtLeastOne("uri", "uris"), S.AtMostOne("uri", "uris"), S.AtMostOne("host", "hosts"),
+            S.AtMostOne("remote_addr", "remote_addrs"), S.AtMostOne("upstream", "upstream_id"),
+            S.AtLeastOne("plugins", "upstream", "upstream_id", "service_id"),
+        ],
+    };
+
+    private static ObjectSchema Service() => new(
+    [
+        .. Common(), Name(), Desc(), Labels(),
+        ("upstream", Upstream(inline: true)), ("upstream_id", S.Id()),
+        ("plugins", PluginsSchema.ForRoutes), ("hosts", S.Arr(S.Host(), min: 1, unique: true)),
+        ("enable_websocket", S.Bool()),
+    ])
+    {
+        Rules = [S.AtMostOne("upstream", "upstream_id")],
+    };
+
+    private static ObjectSchema Consumer() => new(
+        ("username", S.Str(1, 100, @"^[a-zA-Z0-9_\-]+$")), Desc(), Labels(),
+        ("plugins", PluginsSchema.ForConsumers), ("create_time", S.Int()), ("update_time", S.Int()))
+    {
+        Required = ["username"],
+    };
+
+    private static ObjectSchema GlobalRule() => new([.. Common(), ("plugins", PluginsSchema.ForRoutes)])
+    {
+        Required = ["plugins"],
+    };
+
+    private static ObjectSchema Ssl() => new(
+    [
+        .. Common(), Labels(),
+        ("cert", S.Str(128, 64 * 1024)), ("key", S.Str(128, 64 * 1024)),
+        ("certs", S.Arr(S.Str(128, 64 * 1024))), ("keys", S.Arr(S.Str(128, 64 * 1024))),
+        ("sni", S.Host()), ("snis", S.Arr(S.Host(), min: 1, unique: true)),
+        ("type", S.Enum("server", "client")), ("status", S.Int().WithEnum(0, 1)),
+        ("client", S.Obj(("ca", S.Str(128, 64 * 1024)), ("depth", S.Int(min: 0)))),
+    ])
+    {
+        Required = ["cert", "key"],
+        Rules =
+        [
+            o => o["type"]?.GetValue<string>() == "client" ? null : S.AtLeastOne("sni", "snis")(o),
+            S.AtMostOne("sni", "snis"),
+            o => (o["certs"] as JsonArray)?.Count != (o["keys"] as JsonArray)?.Count ? "\"certs\" and \"keys\" must have the same number of items" : null,
+            SslCertificates.Check,
+        ],
+    };
+
+    private static ObjectSchema Upstream(bool inline = false)
+    {
+        var nodeList = S.Arr(new ObjectSchema(
+            ("host", S.Host()), ("port", S.Int(1, 65535)), ("weight", S.Int(min: 0)),
+            ("priority", S.Int()), ("metadata", new ObjectSchema { AllowUnknown = true }))
+        {
+            Required = ["host", "weight"],
+        });
+        var nodeMap = S.Map(S.Int(min: 0), S.Str(1, 260, @"^\[?[0-9a-zA-Z-._:\]]+$", NodeAddressError));
+        var healthy = S.Obj(("interval", S.Int(min: 1)), ("http_statuses", HttpStatuses()), ("successes", S.Int(1, 254)));
+        var unhealthy = S.Obj(
+            ("interval", S.Int(min: 1)), ("http_statuses", HttpStatuses()), ("http_failures", S.Int(1, 254)),
+            ("tcp_failures", S.Int(1, 254)), ("timeouts", S.Int(1, 254)));
+        var active = S.Obj(
+            ("type", S.Enum("http", "https", "tcp")), ("timeout", S.Num(exclusiveMin: 0)), ("concurrency", S.Int(min: 1)),
+            ("host", S.Host()), ("port", S.Int(1, 65535)), ("http_path", S.Str(1, pattern: "^/")),
+            ("https_verify_certificate", S.Bool()), ("req_headers", S.Arr(S.Str(1), unique: true)),
+            ("healthy", healthy), ("unhealthy", unhealthy));
+        var passive = S.Obj(
+            ("type", S.Enum("http", "https", "tcp")),
+            ("healthy", S.Obj(("http_statuses", HttpStatuses()), ("successes", S.Int(0, 254)))),
+            ("unhealthy", S.Obj(("http_statuses", HttpStatuses()), ("http_failures", S.Int(0, 254)), ("tcp_failures", S.Int(0, 254)), ("timeouts", S.Int(0, 254)))));
+        var checks = new ObjectSchema(("active", active), ("passive", passive))
+        {
+            Rules = [o => o.ContainsKey("passive") && !o.ContainsKey("active") ? "passive health checks need \"active\" checks too (as in APISIX)" : null],
+        };
+        (string, Schema)[] idFields = inline ? [("create_time", S.Int()), ("update_time", S.Int())] : Common();
+        return new ObjectSchema(
+        [
+            .. idFields, Name(), Desc(), Labels(),
+            ("type", S.Enum("roundrobin", "chash", "least_conn", "ewma")),
+            ("nodes", new OneOfSchema(nodeMap, nodeList)),
+            ("service_name", S.Str(1, 256)), ("discovery_type", S.Str(1)),
+            ("hash_on", S.Enum("vars", "header", "cookie", "consumer", "vars_combinations")), ("key", S.Str(1)),
+            ("checks", checks), ("retries", S.Int(min: 0)), ("retry_timeout", S.Num(min: 0)),
+            ("timeout", Timeout()),
+            ("scheme", S.Enum("http", "https", "grpc", "grpcs")),
+            ("pass_host", S.Enum("pass", "node", "rewrite")), ("upstream_host", S.Host()),
+            ("keepalive_pool", S.Obj(("size", S.Int(min: 1)), ("idle_timeout", S.Num(min: 0)), ("requests", S.Int(min: 1)))),
+            ("tls", S.Obj(("client_cert", S.Str(128)), ("client_key", S.Str(128)), ("verify", S.Bool()))),
+        ])
+        {
+            Rules =
+            [
+                S.AtLeastOne("nodes", "service_name"), S.AtMostOne("nodes", "service_name"),
+                o => o.ContainsKey("service_name") && !o.ContainsKey("discovery_type") ? "property \"discovery_type\" is required with \"service_name\"" : null,
+                o => o["type"]?.GetValue<string>() == "chash" && !o.ContainsKey("key") ? "property \"key\" is required when \"type\" is \"chash\"" : null,
+                o => o["pass_host"]?.GetValue<string>() == "rewrite" && !o.ContainsKey("upstream_host") ? "property \"upstream_host\" is required when \"pass_host\" is \"rewrite\"" : null,
+            ],
+        };
+    }
+
+    private static ArraySchema HttpStatuses() => S.Arr(S.Int(200, 599), min: 1, unique: true);
+
+    private static string? NodeAddressError(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || address.EndsWith(']'))
+        {
+            return null;
+        }
+        var port = address[(colon + 1)..];
+        if (address.Count(c => c == ':') > 1 && !address.Contains(']'))
+        {
+            return null; // a bare IPv6 address without a port
+        }
+        return int.TryParse(port, out var p) && p is >= 1 and <= 65535
+            ? null
+            : $"invalid port in node address \"{address}\": expected 1-65535";
+    }
+
+    private static NumberSchema WithEnum(this NumberSchema schema, params decimal[] values) =>
+        new() { IntegerOnly = schema.IntegerOnly, Enum = values };
+}

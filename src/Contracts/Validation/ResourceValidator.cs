@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Resources;
+
+namespace OrleansGateway.Contracts.Validation;
+
+/// <summary>
+/// Turns an Admin API body into a validated, normalized resource value: parses the JSON, checks it against the
+/// kind's schema, reconciles the id with the path and fills APISIX's defaults. Referential integrity is the
+/// grain's job, since only it knows the group's other resources.
+/// </summary>
+public static class ResourceValidator
+{
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64 };
+
+    /// <summary>Parses <paramref name="body"/> as a JSON object, or explains why it is not one.</summary>
+    public static JsonObject? ParseObject(string body, out string? error)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(body, documentOptions: ParseOptions);
+        }
+        catch (JsonException e)
+        {
+            error = $"invalid request body: {e.Message}";
+            return null;
+        }
+        if (node is not JsonObject obj)
+        {
+            error = $"invalid request body: expected a JSON object, got {Schema.TypeName(node)}";
+            return null;
+        }
+        error = null;
+        return obj;
+    }
+
+    /// <summary>
+    /// Validates <paramref name="value"/> as a <paramref name="kind"/> whose id comes from the path
+    /// (<paramref name="pathId"/>, null for POST). On success the id field is set and defaults are filled.
+    /// </summary>
+    public static string? Validate(ResourceKind kind, string? pathId, JsonObject value)
+    {
+        var idField = kind.IdField();
+        if (value[idField] is JsonValue idValue && idValue.GetValueKind() == JsonValueKind.Number && Schema.IsInteger(idValue))
+        {
+            value[idField] = idValue.ToJsonString(); // APISIX accepts integer ids; they are strings from here on
+        }
+        if (pathId is not null)
+        {
+            if (ResourceSchemas.IdCheck(kind, pathId) is { } idError)
+            {
+                return $"invalid configuration: {idField} \"{pathId}\" in the path is invalid: {idError}";
+            }
+            if (value[idField] is JsonValue bodyId && bodyId.GetValueKind() == JsonValueKind.String && bodyId.GetValue<string>() != pathId)
+            {
+                return $"wrong {kind.PathName().TrimEnd('s')} {idField}: the body says \"{bodyId.GetValue<string>()}\" but the path says \"{pathId}\"";
+            }
+            value[idField] = pathId;
+        }
+        if (ResourceSchemas.For(kind).Check(value) is { } error)
+        {
+            return $"invalid configuration: {error}";
+        }
+        ResourceDefaults.Apply(kind, value);
+        return null;
+    }
+
+    /// <summary>The resources <paramref name="value"/> points at (upstream_id, service_id).</summary>
+    public static IReadOnlyList<ResourceKey> References(ResourceKind kind, JsonObject value)
+    {
+        var refs = new List<ResourceKey>(2);
+        if (kind is ResourceKind.Route or ResourceKind.Service && value["upstream_id"] is JsonValue u)
+        {
+            refs.Add(new ResourceKey(ResourceKind.Upstream, u.GetValue<string>()));
+        }
+        if (kind == ResourceKind.Route && value["service_id"] is JsonValue s)
+        {
+            refs.Add(new ResourceKey(ResourceKind.Service, s.GetValue<string>()));
+        }
+        return refs;
+    }
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Validation;
+using OrleansGateway.Grains.Storage;
+
+namespace OrleansGateway.Grains.Groups;
+
+/// <summary>Whole-group operations: export, change feed, bulk replace and instance configuration.</summary>
+public sealed partial class GatewayGroupGrain
+{
+    private static readonly ObjectSchema InstanceConfigSchema = new(
+        ("keyring", new ObjectSchema { AllowUnknown = true }),
+        ("discovery", new ObjectSchema { AllowUnknown = true }));
+
+    public Task<GroupExport> Export() =>
+        Task.FromResult(new GroupExport(GroupId, _group?.Version ?? 0, _resources.All().ToList(), _group?.ConfigJson ?? "{}"));
+
+    public Task<ChangeSet> GetChangesSince(long version)
+    {
+        var current = _group?.Version ?? 0;
+        var changed = _group is null ? null : _changes.Since(version, current);
+        if (changed is null)
+        {
+            return Task.FromResult(new ChangeSet(GroupId, version, current, true, [], [], false));
+        }
+        var upserted = new List<StoredResource>();
+        var deleted = new List<ResourceKey>();
+        foreach (var key in changed.Keys)
+        {
+            if (_resources.Get(key.Kind, key.Id) is { } item)
+            {
+                upserted.Add(item);
+            }
+            else
+            {
+                deleted.Add(key);
+            }
+        }
+        return Task.FromResult(new ChangeSet(GroupId, version, current, false, upserted, deleted, changed.ConfigChanged));
+    }
+
+    public async Task<AdminResult> ReplaceAll(string body)
+    {
+        if (_group is null)
+        {
+            return GroupMissingResult();
+        }
+        var json = ResourceValidator.ParseObject(body, out var parseError);
+        if (json is null)
+        {
+            return AdminResult.Fail(400, parseError!, _group.Version);
+        }
+        var set = BulkConfig.Read(json, out var error);
+        if (set is null)
+        {
+            return AdminResult.Fail(400, error!, _group.Version);
+        }
+        if (set.HighestConfVersion is { } conf && conf < _group.Version)
+        {
+            return AdminResult.Fail(409, $"stale configuration: conf_version {conf} is lower than the group's version {_group.Version}", _group.Version);
+        }
+        var previous = _group.Version;
+        var version = previous + 1;
+        var now = Now;
+        var stored = set.Items.Select(item => ToStored(item, version, now)).ToList();
+        var committed = await CommitAsync(stored, [], [new ChangeRecord(version, ChangeKind.Reset, ResourceKind.Route, "*")], replaceAll: true);
+        if (committed is null)
+        {
+            return Conflict(GroupId);
+        }
+        _resources.Clear();
+        foreach (var (resource, item) in stored.Zip(set.Items))
+        {
+            _resources.Upsert(resource, item.References);
+        }
+        logger.LogInformation("Replaced gateway group {Group} with {Count} resources at version {Version}", GroupId, stored.Count, version);
+        await PublishAsync(version, previous, [], reset: true);
+        return new AdminResult(200, null, null, version);
+    }
+
+    private StoredResource ToStored(BulkConfig.Item item, long version, long now)
+    {
+        var existing = _resources.Get(item.Kind, item.Id);
+        item.Value["create_time"] = existing is null ? now : CreateTimeOf(existing) ?? now;
+        item.Value["update_time"] = now;
+        return new StoredResource(item.Kind, item.Id, item.Value.ToJsonString(), existing?.CreatedIndex ?? version, version);
+    }
+
+    public Task<GroupResult> GetConfig() =>
+        Task.FromResult(_group is null ? GroupMissing() : new GroupResult(200, null, Info(_group), _group.ConfigJson));
+
+    public async Task<GroupResult> PutConfig(string body)
+    {
+        if (_group is null)
+        {
+            return GroupMissing();
+        }
+        var json = ResourceValidator.ParseObject(body, out var parseError);
+        if (json is null)
+        {
+            return new GroupResult(400, parseError, Info(_group));
+        }
+        if (InstanceConfigSchema.Check(json) is { } error)
+        {
+            return new GroupResult(400, $"invalid configuration: {error}", Info(_group));
+        }
+        var previous = _group.Version;
+        var text = json.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+        var version = await CommitAsync([], [], [new ChangeRecord(previous + 1, ChangeKind.Config, ResourceKind.Route, "")], configJson: text);
+        if (version is null)
+        {
+            return new GroupResult(409, $"gateway group \"{GroupId}\" was changed concurrently; retry the request", Info(_group));
+        }
+        await PublishAsync(version.Value, previous, [], reset: false);
+        return new GroupResult(200, null, Info(_group), text);
+    }
+}

@@ -1,0 +1,198 @@
+using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Validation;
+using OrleansGateway.Grains.Storage;
+
+namespace OrleansGateway.Grains.Groups;
+
+/// <summary>Single-resource reads and writes of the Admin API.</summary>
+public sealed partial class GatewayGroupGrain
+{
+    public Task<AdminResult> Put(ResourceKind kind, string id, string body, long? ifMatch = null)
+    {
+        if (_group is null)
+        {
+            return Task.FromResult(GroupMissingResult());
+        }
+        var value = ResourceValidator.ParseObject(body, out var parseError);
+        return value is null ? Task.FromResult(AdminResult.Fail(400, parseError!)) : WriteAsync(kind, id, value, ifMatch);
+    }
+
+    public Task<AdminResult> Post(ResourceKind kind, string body)
+    {
+        if (_group is null)
+        {
+            return Task.FromResult(GroupMissingResult());
+        }
+        var value = ResourceValidator.ParseObject(body, out var parseError);
+        if (value is null)
+        {
+            return Task.FromResult(AdminResult.Fail(400, parseError!));
+        }
+        string id;
+        if (kind == ResourceKind.Consumer)
+        {
+            // Consumers are named by their username, also on POST.
+            if (value["username"] is not JsonValue username || username.GetValueKind() != System.Text.Json.JsonValueKind.String)
+            {
+                return Task.FromResult(AdminResult.Fail(400, "invalid configuration: property \"username\" is required"));
+            }
+            id = username.GetValue<string>();
+        }
+        else
+        {
+            if (value.ContainsKey("id"))
+            {
+                return Task.FromResult(AdminResult.Fail(400, "wrong request: POST generates the id; use PUT /apisix/admin/" + kind.PathName() + "/{id} to choose one"));
+            }
+            id = NewId(kind);
+        }
+        return WriteAsync(kind, id, value, ifMatch: null);
+    }
+
+    public Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null)
+    {
+        if (_group is null)
+        {
+            return Task.FromResult(GroupMissingResult());
+        }
+        var existing = _resources.Get(kind, id);
+        if (existing is null)
+        {
+            return Task.FromResult(AdminResult.Fail(404, $"{kind.Key(id)} not found"));
+        }
+        var patch = ResourceValidator.ParseObject(body, out var parseError);
+        if (patch is null)
+        {
+            return Task.FromResult(AdminResult.Fail(400, parseError!));
+        }
+        var merged = JsonNode.Parse(existing.Json)!.AsObject();
+        JsonMergePatch.Apply(merged, patch);
+        return WriteAsync(kind, id, merged, ifMatch);
+    }
+
+    public async Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null)
+    {
+        if (_group is null)
+        {
+            return GroupMissingResult();
+        }
+        var existing = _resources.Get(kind, id);
+        if (existing is null)
+        {
+            return AdminResult.Fail(404, $"{kind.Key(id)} not found", _group.Version);
+        }
+        if (ifMatch is { } expected && expected != existing.ModifiedIndex)
+        {
+            return AdminResult.Fail(409, $"{kind.Key(id)} is at modifiedIndex {existing.ModifiedIndex}, not {expected}", _group.Version);
+        }
+        var key = new ResourceKey(kind, id);
+        var users = _resources.ReferencedBy(key);
+        if (users.Count > 0)
+        {
+            var user = users[0];
+            return AdminResult.Fail(400, $"can not delete this {Singular(kind)}, {Singular(user.Kind)} [{user.Id}] is still using it now", _group.Version);
+        }
+        var previous = _group.Version;
+        var version = await CommitAsync([], [key], [new ChangeRecord(previous + 1, ChangeKind.Delete, kind, id)]);
+        if (version is null)
+        {
+            return Conflict(GroupId);
+        }
+        _resources.Remove(key);
+        await PublishAsync(version.Value, previous, [key], reset: false);
+        return AdminResult.Ok(existing with { ModifiedIndex = version.Value }, version.Value);
+    }
+
+    public Task<AdminResult> Get(ResourceKind kind, string id)
+    {
+        if (_group is null)
+        {
+            return Task.FromResult(GroupMissingResult());
+        }
+        var item = _resources.Get(kind, id);
+        return Task.FromResult(item is null
+            ? AdminResult.Fail(404, $"{kind.Key(id)} not found", _group.Version)
+            : AdminResult.Ok(item, _group.Version));
+    }
+
+    public Task<ResourcePage> List(ResourceKind kind, ListQuery query)
+    {
+        if (_group is null)
+        {
+            return Task.FromResult(new ResourcePage(-1, [], 0));
+        }
+        IEnumerable<StoredResource> items = _resources.OfKind(kind);
+        if (query.Name is not null || query.Label is not null || query.Uri is not null)
+        {
+            items = items.Where(r => ListFilter.Matches(r, query));
+        }
+        var sorted = items.OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+        IReadOnlyList<StoredResource> page = sorted;
+        if (query.Page > 0 && query.PageSize > 0)
+        {
+            page = sorted.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToList();
+        }
+        return Task.FromResult(new ResourcePage(sorted.Count, page, _group.Version));
+    }
+
+    private async Task<AdminResult> WriteAsync(ResourceKind kind, string id, JsonObject value, long? ifMatch)
+    {
+        var group = _group!;
+        value.Remove("create_time");
+        value.Remove("update_time");
+        if (ResourceValidator.Validate(kind, id, value) is { } error)
+        {
+            return AdminResult.Fail(400, error, group.Version);
+        }
+        var references = ResourceValidator.References(kind, value);
+        foreach (var target in references)
+        {
+            if (!_resources.Contains(target))
+            {
+                return AdminResult.Fail(400, $"failed to fetch {Singular(target.Kind)} info by {Singular(target.Kind)} id [{target.Id}], response code: 404", group.Version);
+            }
+        }
+        var existing = _resources.Get(kind, id);
+        if (ifMatch is { } expected && expected != (existing?.ModifiedIndex ?? 0))
+        {
+            return AdminResult.Fail(409, $"{kind.Key(id)} is at modifiedIndex {existing?.ModifiedIndex ?? 0}, not {expected}", group.Version);
+        }
+        var previous = group.Version;
+        var version = previous + 1;
+        var now = Now;
+        value["create_time"] = existing is null ? now : CreateTimeOf(existing) ?? now;
+        value["update_time"] = now;
+        var stored = new StoredResource(kind, id, value.ToJsonString(), existing?.CreatedIndex ?? version, version);
+        var committed = await CommitAsync([stored], [], [new ChangeRecord(version, ChangeKind.Upsert, kind, id)]);
+        if (committed is null)
+        {
+            return Conflict(GroupId);
+        }
+        _resources.Upsert(stored, references);
+        await PublishAsync(version, previous, [new ResourceKey(kind, id)], reset: false);
+        return AdminResult.Ok(stored, version, created: existing is null);
+    }
+
+    private static long? CreateTimeOf(StoredResource resource) =>
+        JsonNode.Parse(resource.Json)?["create_time"]?.GetValue<long>();
+
+    private static string Singular(ResourceKind kind) => kind switch
+    {
+        ResourceKind.GlobalRule => "global rule",
+        ResourceKind.Ssl => "ssl",
+        _ => kind.PathName().TrimEnd('s'),
+    };
+
+    private string NewId(ResourceKind kind)
+    {
+        // Time-ordered numeric ids like APISIX's, unique within the group.
+        var candidate = timeProvider.GetUtcNow().ToUnixTimeMilliseconds() * 1000 + Random.Shared.Next(1000);
+        while (_resources.Get(kind, candidate.ToString(System.Globalization.CultureInfo.InvariantCulture)) is not null)
+        {
+            candidate++;
+        }
+        return candidate.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

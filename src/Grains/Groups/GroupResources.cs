@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Validation;
+
+namespace OrleansGateway.Grains.Groups;
+
+/// <summary>
+/// The in-memory resources of one group, with a reverse index of references (which routes use upstream 1?)
+/// so that referential checks cost O(1) per write, not O(group size).
+/// </summary>
+internal sealed class GroupResources
+{
+    private readonly Dictionary<ResourceKind, Dictionary<string, StoredResource>> _items = new();
+    private readonly Dictionary<ResourceKey, IReadOnlyList<ResourceKey>> _refsOf = new();
+    private readonly Dictionary<ResourceKey, HashSet<ResourceKey>> _referencedBy = new();
+
+    public GroupResources()
+    {
+        foreach (var kind in ResourceKinds.All)
+        {
+            _items[kind] = new Dictionary<string, StoredResource>(StringComparer.Ordinal);
+        }
+    }
+
+    public int Count => _items.Values.Sum(d => d.Count);
+
+    public IReadOnlyCollection<StoredResource> OfKind(ResourceKind kind) => _items[kind].Values;
+
+    public IEnumerable<StoredResource> All() => ResourceKinds.All.SelectMany(k => _items[k].Values);
+
+    public StoredResource? Get(ResourceKind kind, string id) => _items[kind].GetValueOrDefault(id);
+
+    public bool Contains(ResourceKey key) => _items[key.Kind].ContainsKey(key.Id);
+
+    /// <summary>Resources that point at <paramref name="key"/>, at most <paramref name="max"/> of them.</summary>
+    public IReadOnlyList<ResourceKey> ReferencedBy(ResourceKey key, int max = 5) =>
+        _referencedBy.TryGetValue(key, out var set) ? set.Take(max).ToList() : [];
+
+    public void Load(IEnumerable<StoredResource> resources)
+    {
+        foreach (var resource in resources)
+        {
+            var value = JsonNode.Parse(resource.Json)!.AsObject();
+            Upsert(resource, ResourceValidator.References(resource.Kind, value));
+        }
+    }
+
+    public void Upsert(StoredResource resource, IReadOnlyList<ResourceKey> references)
+    {
+        var key = new ResourceKey(resource.Kind, resource.Id);
+        RemoveReferences(key);
+        _items[resource.Kind][resource.Id] = resource;
+        if (references.Count == 0)
+        {
+            return;
+        }
+        _refsOf[key] = references;
+        foreach (var target in references)
+        {
+            if (!_referencedBy.TryGetValue(target, out var set))
+            {
+                _referencedBy[target] = set = [];
+            }
+            set.Add(key);
+        }
+    }
+
+    public void Remove(ResourceKey key)
+    {
+        RemoveReferences(key);
+        _items[key.Kind].Remove(key.Id);
+    }
+
+    public void Clear()
+    {
+        foreach (var dict in _items.Values)
+        {
+            dict.Clear();
+        }
+        _refsOf.Clear();
+        _referencedBy.Clear();
+    }
+
+    private void RemoveReferences(ResourceKey key)
+    {
+        if (!_refsOf.Remove(key, out var old))
+        {
+            return;
+        }
+        foreach (var target in old)
+        {
+            if (_referencedBy.TryGetValue(target, out var set) && set.Remove(key) && set.Count == 0)
+            {
+                _referencedBy.Remove(target);
+            }
+        }
+    }
+}

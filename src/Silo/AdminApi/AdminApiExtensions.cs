@@ -1,0 +1,24 @@
+using OrleansGateway.Configuration;
+
+namespace OrleansGateway.Silo.AdminApi;
+
+public static class AdminApiExtensions
+{
+    public static WebApplicationBuilder AddAdminApi(this WebApplicationBuilder builder, GatewayConfig config)
+    {
+        builder.Services.AddSingleton<AdminKeyStore>();
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication MapAdminApi(this WebApplication app)
+    {
+        _ = app.Services.GetRequiredService<AdminKeyStore>(); // generate or load the key at start, not on first request
+        app.UseMiddleware<AdminKeyMiddleware>();
+        app.UseExceptionHandler(e => e.Run(context =>
+            AdminResponses.Error(500, "internal error; see the silo log").ExecuteAsync(context)));
+        app.MapResourceEndpoints();
+        app.MapGroupEndpoints();
+        return app;
+    }
+}

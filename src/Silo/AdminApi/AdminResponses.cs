@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Resources;
+
+namespace OrleansGateway.Silo.AdminApi;
+
+/// <summary>APISIX v3 envelopes. Resource values are stored as JSON text and written through without re-encoding.</summary>
+public static class AdminResponses
+{
+    public static IResult Error(int status, string message) => Json(status, w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("error_msg", message);
+        w.WriteEndObject();
+    });
+
+    public static IResult Item(StoredResource item, int status = 200) => Json(status, w => WriteItem(w, item));
+
+    public static IResult List(ResourcePage page) => Json(200, w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("total", page.Total);
+        w.WriteStartArray("list");
+        foreach (var item in page.Items)
+        {
+            WriteItem(w, item);
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    public static IResult Deleted(StoredResource item) => Json(200, w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("deleted", "1");
+        w.WriteString("key", item.Key);
+        w.WriteEndObject();
+    });
+
+    /// <summary>An error or the item, from a grain's result.</summary>
+    public static IResult From(AdminResult result) =>
+        result.Item is null || result.Error is not null ? Error(result.Status, result.Error ?? "unknown error") : Item(result.Item, result.Status);
+
+    public static void WriteItem(Utf8JsonWriter w, StoredResource item)
+    {
+        w.WriteStartObject();
+        w.WriteString("key", item.Key);
+        w.WritePropertyName("value");
+        w.WriteRawValue(item.Json, skipInputValidation: true);
+        w.WriteNumber("createdIndex", item.CreatedIndex);
+        w.WriteNumber("modifiedIndex", item.ModifiedIndex);
+        w.WriteEndObject();
+    }
+
+    public static IResult Json(int status, Action<Utf8JsonWriter> write) => new JsonWriterResult(status, write);
+
+    private sealed class JsonWriterResult(int status, Action<Utf8JsonWriter> write) : IResult, IStatusCodeHttpResult
+    {
+        public int? StatusCode => status;
+
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            using var buffer = new MemoryStream();
+            await using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+            {
+                write(writer);
+            }
+            buffer.Position = 0;
+            await buffer.CopyToAsync(context.Response.Body, context.RequestAborted);
+        }
+    }
+
+    /// <summary>Group info as JSON.</summary>
+    public static void WriteGroup(Utf8JsonWriter w, GroupInfo g)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", g.Id);
+        w.WriteString("name", g.Name);
+        w.WriteString("description", g.Description);
+        w.WriteNumber("version", g.Version);
+        w.WriteNumber("create_time", g.CreateTime);
+        w.WriteNumber("update_time", g.UpdateTime);
+        w.WriteEndObject();
+    }
+
+    // Readable messages (\"uri\" rather than \u0022uri\u0022), as APISIX prints them; the body is JSON, never HTML.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    internal static readonly Encoding Utf8 = new UTF8Encoding(false, true);
+}

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrleansGateway.Configuration;
+using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Validation;
+
+namespace OrleansGateway.Silo.AdminApi;
+
+/// <summary>
+/// <c>/api/gateway_groups[/{id}[/config|/export]]</c> and the standalone-style bulk endpoint
+/// <c>/apisix/admin/configs</c>.
+/// </summary>
+public static class GroupEndpoints
+{
+    private static readonly StringSchema GroupIdSchema = S.Id();
+
+    public static void MapGroupEndpoints(this IEndpointRouteBuilder app)
+    {
+        var groups = app.MapGroup("/api/gateway_groups").WithTags("Gateway groups");
+        groups.MapGet("/", ListAsync);
+        groups.MapPost("/", CreateAsync);
+        groups.MapGet("/{id}", async (string id, IGrainFactory grains) => GroupResponse(await grains.GetGrain<IGatewayGroupGrain>(id).GetInfo()));
+        groups.MapDelete("/{id}", async (string id, IGrainFactory grains) => GroupResponse(await grains.GetGrain<IGatewayGroupGrain>(id).DeleteGroup()));
+        groups.MapGet("/{id}/config", async (string id, IGrainFactory grains) => ConfigResponse(await grains.GetGrain<IGatewayGroupGrain>(id).GetConfig()));
+        groups.MapPut("/{id}/config", PutConfigAsync);
+        groups.MapGet("/{id}/export", ExportAsync);
+
+        var configs = app.MapGroup("/apisix/admin/configs").WithTags("Resources");
+        configs.MapGet("/", GetConfigsAsync);
+        configs.MapPut("/", PutConfigsAsync);
+    }
+
+    private static async Task<IResult> ListAsync(IGrainFactory grains)
+    {
+        var list = await grains.GetGrain<IGatewayGroupDirectoryGrain>(0).List();
+        return AdminResponses.Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("total", list.Count);
+            w.WriteStartArray("list");
+            foreach (var g in list)
+            {
+                AdminResponses.WriteGroup(w, g);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, IGrainFactory grains, GatewayConfig config)
+    {
+        var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+        var value = ResourceValidator.ParseObject(body!, out var parseError);
+        if (value is null)
+        {
+            return AdminResponses.Error(400, parseError!);
+        }
+        var schema = new ObjectSchema(("id", GroupIdSchema), ("name", S.Str(1, 256)), ("description", S.Str(max: 1024))) { Required = ["id"] };
+        if (schema.Check(value) is { } error)
+        {
+            return AdminResponses.Error(400, $"invalid configuration: {error}");
+        }
+        var id = value["id"]!.GetValue<string>();
+        return GroupResponse(await grains.GetGrain<IGatewayGroupGrain>(id).Create(value["name"]?.GetValue<string>(), value["description"]?.GetValue<string>()));
+    }
+
+    private static async Task<IResult> PutConfigAsync(string id, HttpRequest request, IGrainFactory grains, GatewayConfig config)
+    {
+        var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
+        return bodyError ?? ConfigResponse(await grains.GetGrain<IGatewayGroupGrain>(id).PutConfig(body!));
+    }
+
+    private static async Task<IResult> ExportAsync(string id, IGrainFactory grains)
+    {
+        var grain = grains.GetGrain<IGatewayGroupGrain>(id);
+        var info = await grain.GetInfo();
+        if (info.Group is null)
+        {
+            return AdminResponses.Error(info.Status, info.Error!);
+        }
+        var export = await grain.Export();
+        return AdminResponses.Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("gateway_group_id", export.Group);
+            w.WriteNumber("version", export.Version);
+            w.WritePropertyName("config");
+            w.WriteRawValue(export.ConfigJson, skipInputValidation: true);
+            w.WritePropertyName("resources");
+            WriteConfigs(w, export);
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task<IResult> GetConfigsAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var grain = grains.GetGrain<IGatewayGroupGrain>(ResourceEndpoints.GroupId(request));
+        var info = await grain.GetInfo();
+        if (info.Group is null)
+        {
+            return AdminResponses.Error(info.Status, info.Error!);
+        }
+        var export = await grain.Export();
+        return AdminResponses.Json(200, w => WriteConfigs(w, export));
+    }
+
+    private static async Task<IResult> PutConfigsAsync(HttpRequest request, IGrainFactory grains, GatewayConfig config)
+    {
+        var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+        var result = await grains.GetGrain<IGatewayGroupGrain>(ResourceEndpoints.GroupId(request)).ReplaceAll(body!);
+        if (result.Error is not null)
+        {
+            return AdminResponses.Error(result.Status, result.Error);
+        }
+        return AdminResponses.Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("version", result.Version);
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>The APISIX standalone shape: one array of values per kind plus <c>&lt;kind&gt;_conf_version</c>.</summary>
+    private static void WriteConfigs(Utf8JsonWriter w, GroupExport export)
+    {
+        w.WriteStartObject();
+        foreach (var kind in ResourceKinds.All)
+        {
+            w.WriteStartArray(kind.PathName());
+            foreach (var item in export.Resources.Where(r => r.Kind == kind).OrderBy(r => r.Id, StringComparer.Ordinal))
+            {
+                w.WriteRawValue(item.Json, skipInputValidation: true);
+            }
+            w.WriteEndArray();
+            w.WriteNumber($"{kind.PathName()}_conf_version", export.Version);
+        }
+        w.WriteEndObject();
+    }
+
+    private static IResult GroupResponse(GroupResult result) =>
+        result.Error is not null
+            ? AdminResponses.Error(result.Status, result.Error)
+            : AdminResponses.Json(result.Status, w => AdminResponses.WriteGroup(w, result.Group!));
+
+    private static IResult ConfigResponse(GroupResult result) =>
+        result.Error is not null
+            ? AdminResponses.Error(result.Status, result.Error)
+            : AdminResponses.Json(200, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("gateway_group_id", result.Group!.Id);
+                w.WriteNumber("version", result.Group.Version);
+                w.WritePropertyName("config");
+                w.WriteRawValue(result.ConfigJson ?? "{}", skipInputValidation: true);
+                w.WriteEndObject();
+            });
+}

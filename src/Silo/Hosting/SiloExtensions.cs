@@ -1,0 +1,96 @@
+using Orleans.Configuration;
+using Orleans.Providers;
+using Orleans.Serialization;
+using Orleans.Storage;
+using OrleansGateway.Configuration;
+using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Grains.Groups;
+using OrleansGateway.Grains.Storage;
+using OrleansGateway.Persistence.PostgreSql;
+using OrleansGateway.Persistence.Sqlite;
+
+namespace OrleansGateway.Silo.Hosting;
+
+public static class SiloExtensions
+{
+    /// <summary>
+    /// The Orleans silo: embedded (one silo, localhost clustering, SQLite file) unless
+    /// <c>deployment.orleans.postgresql.connection_string</c> is set (ADO.NET clustering, storage and reminders).
+    /// </summary>
+    public static WebApplicationBuilder AddGatewaySilo(this WebApplicationBuilder builder, GatewayConfig config)
+    {
+        builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.UseOrleans(silo =>
+        {
+            if (config.Orleans.PostgreSqlConnectionString is { } pg)
+            {
+                UsePostgreSql(silo, config, pg);
+            }
+            else
+            {
+                UseEmbedded(silo, config);
+            }
+            silo.AddMemoryStreams(GroupStreams.Provider);
+            silo.AddStartupTask(static (sp, _) => sp.GetRequiredService<IGrainFactory>().GetGrain<IGatewayGroupGrain>("default").GetInfo());
+        });
+        return builder;
+    }
+
+    private static void UseEmbedded(ISiloBuilder silo, GatewayConfig config)
+    {
+        var o = config.Orleans;
+        silo.UseLocalhostClustering(o.SiloPort, o.GatewayPort, null, o.ServiceId, o.ClusterId);
+        var path = Path.Combine(config.DataDir, "orleans-gateway.db");
+        silo.Services.AddSingleton(_ => new SqliteDatabase(path, config.SqliteSynchronousFull));
+        silo.Services.AddSingleton<IGroupStore, SqliteGroupStore>();
+        foreach (var name in new[] { GroupStreams.PubSubStore, ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME })
+        {
+            silo.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) =>
+                new SqliteGrainStorage(name, sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<Serializer>()));
+        }
+        silo.UseInMemoryReminderService();
+    }
+
+    private static void UsePostgreSql(ISiloBuilder silo, GatewayConfig config, string connectionString)
+    {
+        var o = config.Orleans;
+        silo.Configure<ClusterOptions>(c =>
+        {
+            c.ClusterId = o.ClusterId;
+            c.ServiceId = o.ServiceId;
+        });
+        silo.ConfigureEndpoints(o.AdvertisedIp, o.SiloPort, o.GatewayPort, listenOnAnyHostAddress: false);
+        silo.UseAdoNetClustering(a =>
+        {
+            a.Invariant = PostgreSqlSchema.Invariant;
+            a.ConnectionString = connectionString;
+        });
+        foreach (var name in new[] { GroupStreams.PubSubStore, ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME })
+        {
+            silo.AddAdoNetGrainStorage(name, a =>
+            {
+                a.Invariant = PostgreSqlSchema.Invariant;
+                a.ConnectionString = connectionString;
+            });
+        }
+        silo.UseAdoNetReminderService(a =>
+        {
+            a.Invariant = PostgreSqlSchema.Invariant;
+            a.ConnectionString = connectionString;
+        });
+        silo.Services.AddSingleton<IGroupStore>(_ => new PostgreSqlGroupStore(connectionString));
+    }
+
+    /// <summary>Creates the storage schema (idempotent; safe when several silos start at once) before the silo starts.</summary>
+    public static async Task InitializeStorageAsync(this WebApplication app)
+    {
+        var config = app.Services.GetRequiredService<GatewayConfig>();
+        if (config.Orleans.PostgreSqlConnectionString is { } pg)
+        {
+            await PostgreSqlSchema.EnsureAsync(pg, CancellationToken.None);
+        }
+        await app.Services.GetRequiredService<IGroupStore>().InitializeAsync(CancellationToken.None);
+    }
+}

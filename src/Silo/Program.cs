@@ -1,0 +1,22 @@
+using OrleansGateway.Configuration;
+using OrleansGateway.Silo.AdminApi;
+using OrleansGateway.Silo.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+if (!StartupErrors.TryLoad(builder.Configuration, args, out var config))
+{
+    return 2;
+}
+
+builder.AddGatewayLogging();
+builder.AddGatewayKestrel(config);
+builder.AddGatewaySilo(config);
+builder.AddAdminApi(config);
+
+var app = builder.Build();
+await app.InitializeStorageAsync();
+app.MapAdminApi();
+app.MapOpenApi();
+
+await app.RunAsync();
+return 0;

@@ -1,0 +1,200 @@
+using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Validation;
+
+namespace OrleansGateway.Contracts.Tests.Validation;
+
+public class ResourceValidatorTests
+{
+    private static string? Validate(ResourceKind kind, string json, string? id = "1") =>
+        ResourceValidator.Validate(kind, id, JsonNode.Parse(json)!.AsObject());
+
+    [Fact]
+    public void Route_uri_of_wrong_type_names_field_expected_and_got()
+    {
+        Assert.Equal(
+            "invalid configuration: property \"uri\" validation failed: wrong type: expected string, got number",
+            Validate(ResourceKind.Route, """{"uri":123,"upstream_id":"1"}"""));
+    }
+
+    [Fact]
+    public void Route_without_uri_or_uris_is_refused()
+    {
+        Assert.Equal("invalid configuration: one of \"uri\", \"uris\" is required",
+            Validate(ResourceKind.Route, """{"upstream_id":"1"}"""));
+    }
+
+    [Fact]
+    public void Route_with_unknown_property_is_refused_naming_it()
+    {
+        Assert.Equal("invalid configuration: additional properties forbidden, found urii",
+            Validate(ResourceKind.Route, """{"uri":"/a","urii":"/b","upstream_id":"1"}"""));
+    }
+
+    [Fact]
+    public void Route_method_outside_the_list_is_refused()
+    {
+        var error = Validate(ResourceKind.Route, """{"uri":"/a","methods":["GET","FETCH"],"upstream_id":"1"}""");
+        Assert.StartsWith("invalid configuration: property \"methods\" validation failed: failed to validate item 2: matches none of the enum values", error);
+    }
+
+    [Fact]
+    public void Route_gets_apisix_defaults_for_priority_and_status()
+    {
+        var value = JsonNode.Parse("""{"uri":"/a","upstream":{"nodes":{"127.0.0.1:80":1}}}""")!.AsObject();
+        Assert.Null(ResourceValidator.Validate(ResourceKind.Route, "r1", value));
+        Assert.Equal(0, value["priority"]!.GetValue<int>());
+        Assert.Equal(1, value["status"]!.GetValue<int>());
+        Assert.Equal("r1", value["id"]!.GetValue<string>());
+        Assert.Equal("roundrobin", value["upstream"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Body_id_that_differs_from_path_id_is_refused()
+    {
+        Assert.Contains("the body says \"2\" but the path says \"1\"", Validate(ResourceKind.Route, """{"id":"2","uri":"/a","upstream_id":"1"}"""));
+    }
+
+    [Theory]
+    [InlineData("a b")]
+    [InlineData("")]
+    [InlineData("x/y")]
+    public void Path_id_outside_the_id_pattern_is_refused(string id)
+    {
+        Assert.Contains("in the path is invalid", Validate(ResourceKind.Upstream, """{"nodes":{"127.0.0.1:80":1}}""", id));
+    }
+
+    [Fact]
+    public void Path_id_longer_than_64_characters_is_refused()
+    {
+        Assert.Contains("string too long, expected at most 64, got 65", Validate(ResourceKind.Upstream, """{"nodes":{"127.0.0.1:80":1}}""", new string('a', 65)));
+    }
+
+    [Fact]
+    public void Integer_body_id_is_accepted_as_a_string()
+    {
+        var value = JsonNode.Parse("""{"id":7,"nodes":{"127.0.0.1:80":1}}""")!.AsObject();
+        Assert.Null(ResourceValidator.Validate(ResourceKind.Upstream, null, value));
+        Assert.Equal("7", value["id"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("""{"nodes":{"127.0.0.1:8080":1}}""")]
+    [InlineData("""{"nodes":[{"host":"127.0.0.1","port":8080,"weight":1}]}""")]
+    [InlineData("""{"type":"chash","key":"remote_addr","nodes":{"a.example.com:80":0}}""")]
+    [InlineData("""{"nodes":{"127.0.0.1:80":1},"pass_host":"rewrite","upstream_host":"example.com"}""")]
+    [InlineData("""{"nodes":{"127.0.0.1:80":1},"timeout":{"connect":1,"send":2,"read":3.5},"retries":2}""")]
+    [InlineData("""{"nodes":{"127.0.0.1:80":1},"checks":{"active":{"http_path":"/status","healthy":{"interval":2,"successes":1},"unhealthy":{"interval":1,"http_failures":2}},"passive":{"unhealthy":{"http_statuses":[500]}}}}""")]
+    public void Valid_upstreams_are_accepted(string json)
+    {
+        Assert.Null(Validate(ResourceKind.Upstream, json));
+    }
+
+    [Theory]
+    [InlineData("""{"nodes":{"127.0.0.1:8080":-1}}""", "expected -1 to be at least 0")]
+    [InlineData("""{"nodes":[{"host":"127.0.0.1","port":70000,"weight":1}]}""", "expected 70000 to be at most 65535")]
+    [InlineData("""{"nodes":{"127.0.0.1:99999":1}}""", "invalid port in node address")]
+    [InlineData("""{"type":"chash","nodes":{"127.0.0.1:80":1}}""", "property \"key\" is required when \"type\" is \"chash\"")]
+    [InlineData("""{"type":"random","nodes":{"127.0.0.1:80":1}}""", "property \"type\" validation failed: matches none of the enum values")]
+    [InlineData("""{"nodes":{"127.0.0.1:80":1},"pass_host":"rewrite"}""", "property \"upstream_host\" is required")]
+    [InlineData("""{"type":"roundrobin"}""", "one of \"nodes\", \"service_name\" is required")]
+    [InlineData("""{"nodes":{"127.0.0.1:80":1},"timeout":{"connect":0,"send":1,"read":1}}""", "expected 0 to be greater than 0")]
+    [InlineData("""{"nodes":{"127.0.0.1:80":1},"checks":{"passive":{"unhealthy":{"http_statuses":[500]}}}}""", "passive health checks need \"active\"")]
+    public void Invalid_upstreams_are_refused_with_the_reason(string json, string expected)
+    {
+        Assert.Contains(expected, Validate(ResourceKind.Upstream, json));
+    }
+
+    [Fact]
+    public void Unknown_plugin_is_refused()
+    {
+        Assert.StartsWith("invalid configuration: property \"plugins\" validation failed: unknown plugin [no-such-plugin]",
+            Validate(ResourceKind.Route, """{"uri":"/a","plugins":{"no-such-plugin":{}}}"""));
+    }
+
+    [Theory]
+    [InlineData("""{"limit-count":{"count":0,"time_window":60}}""", "failed to check the configuration of plugin limit-count err: property \"count\" validation failed: expected 0 to be greater than 0")]
+    [InlineData("""{"limit-count":{"time_window":60}}""", "property \"count\" is required")]
+    [InlineData("""{"ip-restriction":{"whitelist":["10.0.0.0/33"]}}""", "invalid ip address or CIDR: \"10.0.0.0/33\"")]
+    [InlineData("""{"ip-restriction":{"whitelist":["10.0.0.1"],"blacklist":["10.0.0.2"]}}""", "only one of \"whitelist\", \"blacklist\" may be set")]
+    [InlineData("""{"proxy-rewrite":{"regex_uri":["^/(.*","/$1"]}}""", "invalid regular expression")]
+    [InlineData("""{"proxy-rewrite":{"uri":"no-slash"}}""", "failed to match pattern")]
+    [InlineData("""{"cors":{"allow_credential":true}}""", "you can not set '*' for other option when 'allow_credential' is true")]
+    [InlineData("""{"response-rewrite":{"body":"%%%","body_base64":true}}""", "invalid base64 content")]
+    [InlineData("""{"key-auth":{"key":"secret"}}""", "additional properties forbidden, found key")]
+    public void Invalid_plugin_configurations_are_refused_with_the_reason(string plugins, string expected)
+    {
+        Assert.Contains(expected, Validate(ResourceKind.Route, $$"""{"uri":"/a","upstream_id":"1","plugins":{{plugins}}}"""));
+    }
+
+    [Theory]
+    [InlineData("""{"limit-count":{"count":2,"time_window":60,"rejected_code":429}}""")]
+    [InlineData("""{"proxy-rewrite":{"regex_uri":["^/api/(.*)","/$1"],"headers":{"X-A":"1"}}}""")]
+    [InlineData("""{"proxy-rewrite":{"headers":{"set":{"X-A":"1"},"remove":["X-B"]}}}""")]
+    [InlineData("""{"key-auth":{},"cors":{},"ip-restriction":{"blacklist":["10.0.0.0/8","::1"]}}""")]
+    [InlineData("""{"response-rewrite":{"status_code":200,"body":"aGk=","body_base64":true,"vars":[["status","==",500]]}}""")]
+    public void Valid_plugin_configurations_are_accepted(string plugins)
+    {
+        Assert.Null(Validate(ResourceKind.Route, $$"""{"uri":"/a","upstream_id":"1","plugins":{{plugins}}}"""));
+    }
+
+    [Fact]
+    public void Consumer_key_auth_needs_a_key()
+    {
+        Assert.Contains("property \"key\" is required", Validate(ResourceKind.Consumer, """{"username":"jack","plugins":{"key-auth":{}}}""", "jack"));
+        Assert.Null(Validate(ResourceKind.Consumer, """{"username":"jack","plugins":{"key-auth":{"key":"k1"}}}""", "jack"));
+    }
+
+    [Fact]
+    public void Consumer_username_pattern_is_enforced()
+    {
+        Assert.Contains("in the path is invalid", Validate(ResourceKind.Consumer, """{"username":"a.b"}""", "a.b"));
+    }
+
+    [Theory]
+    [InlineData("""[["arg_name","==","x"]]""", null)]
+    [InlineData("""[["http_x_user","~~","^a.*"],["cookie_sid","!","==","1"]]""", null)]
+    [InlineData("""[["arg_n",">",5],["remote_addr","in",["1.1.1.1"]]]""", null)]
+    [InlineData("""[["arg_name","=~","x"]]""", "invalid operator \"=~\"")]
+    [InlineData("""[["foo","==","x"]]""", "unknown variable \"foo\"")]
+    [InlineData("""[["http_a","~~","("]]""", "invalid regular expression")]
+    [InlineData("""["arg_a"]""", "failed to validate item 1: wrong type: expected array, got string")]
+    public void Route_vars_are_checked(string vars, string? expected)
+    {
+        var error = Validate(ResourceKind.Route, $$"""{"uri":"/a","upstream_id":"1","vars":{{vars}}}""");
+        if (expected is null)
+        {
+            Assert.Null(error);
+        }
+        else
+        {
+            Assert.Contains(expected, error);
+        }
+    }
+
+    [Fact]
+    public void Ssl_with_garbage_certificate_is_refused()
+    {
+        var garbage = new string('x', 200);
+        Assert.Contains("failed to parse the certificate and key pair",
+            Validate(ResourceKind.Ssl, $$"""{"cert":"{{garbage}}","key":"{{garbage}}","snis":["a.example.com"]}"""));
+    }
+
+    [Fact]
+    public void Ssl_with_matching_pair_is_accepted_and_mismatched_key_refused()
+    {
+        var (cert, key) = TestCertificates.Create("a.example.com");
+        var (_, otherKey) = TestCertificates.Create("b.example.com");
+        Assert.Null(Validate(ResourceKind.Ssl, new JsonObject { ["cert"] = cert, ["key"] = key, ["snis"] = new JsonArray("a.example.com") }.ToJsonString()));
+        Assert.NotNull(Validate(ResourceKind.Ssl, new JsonObject { ["cert"] = cert, ["key"] = otherKey, ["snis"] = new JsonArray("a.example.com") }.ToJsonString()));
+    }
+
+    [Fact]
+    public void Malformed_json_is_reported_as_invalid_request_body()
+    {
+        Assert.Null(ResourceValidator.ParseObject("{\"uri\":", out var error));
+        Assert.StartsWith("invalid request body:", error);
+        Assert.Null(ResourceValidator.ParseObject("[1]", out error));
+        Assert.Equal("invalid request body: expected a JSON object, got array", error);
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Grains.Storage;
+using OrleansGateway.Persistence.Sqlite;
+
+namespace OrleansGateway.Grains.Tests;
+
+/// <summary>One in-process silo with the real SQLite group store in a temporary folder, and a client with streams.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    private static readonly string Folder = Path.Combine(Path.GetTempPath(), "og-grains-tests-" + Guid.NewGuid().ToString("N"));
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.Services.AddSingleton(_ => new SqliteDatabase(Path.Combine(Folder, "groups.db"), synchronousFull: false));
+            silo.Services.AddSingleton<IGroupStore, SqliteGroupStore>();
+            silo.Services.AddSingleton(TimeProvider.System);
+            silo.AddMemoryGrainStorage(GroupStreams.PubSubStore);
+            silo.AddMemoryStreams(GroupStreams.Provider);
+            silo.AddStartupTask((sp, ct) => sp.GetRequiredService<IGroupStore>().InitializeAsync(ct));
+        }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) =>
+            client.AddMemoryStreams(GroupStreams.Provider);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
