@@ -17,6 +17,7 @@ public static class AdminApiExtensions
         app.UseMiddleware<AdminKeyMiddleware>();
         app.UseExceptionHandler(e => e.Run(context =>
             AdminResponses.Error(500, "internal error; see the silo log").ExecuteAsync(context)));
+        app.MapHealthEndpoints();
         app.MapResourceEndpoints();
         app.MapGroupEndpoints();
         return app;
