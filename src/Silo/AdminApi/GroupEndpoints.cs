@@ -116,6 +116,16 @@ public static class GroupEndpoints
         {
             return bodyError;
         }
+        if (IsYaml(request))
+        {
+            // An apisix.yaml file as it is: same top-level keys, YAML syntax, a closing "#END" line.
+            var converted = YamlJson.Convert(body!, out var yamlError);
+            if (converted is null)
+            {
+                return AdminResponses.Error(400, $"invalid request body: {yamlError}");
+            }
+            body = converted.ToJsonString();
+        }
         var result = await grains.GetGrain<IGatewayGroupGrain>(ResourceEndpoints.GroupId(request)).ReplaceAll(body!);
         if (result.Error is not null)
         {
@@ -128,6 +138,9 @@ public static class GroupEndpoints
             w.WriteEndObject();
         });
     }
+
+    private static bool IsYaml(HttpRequest request) =>
+        request.ContentType is { } type && (type.Contains("yaml", StringComparison.OrdinalIgnoreCase) || type.Contains("yml", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The APISIX standalone shape: one array of values per kind plus <c>&lt;kind&gt;_conf_version</c>.</summary>
     private static void WriteConfigs(Utf8JsonWriter w, GroupExport export)

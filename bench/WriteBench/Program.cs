@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using OrleansGateway.TestSupport;
+
+// Usage: WriteBench [--routes N] [--writes N] [--concurrency N] [--postgresql]
+// Starts a silo process (embedded SQLite, or PostgreSQL with OG_TEST_POSTGRES), loads N routes in one bulk PUT,
+// then measures single-route PUTs (replacing existing routes) from several concurrent clients.
+var routes = Arg("--routes", 100_000);
+var writes = Arg("--writes", 5_000);
+var concurrency = Arg("--concurrency", 8);
+var postgres = args.Contains("--postgresql");
+
+var dir = RepoPaths.TempFolder("og-bench");
+PostgresDatabase? database = null;
+var env = new Dictionary<string, string> { ["deployment__admin__max_body_bytes"] = (256 * 1024 * 1024).ToString(CultureInfo.InvariantCulture) };
+if (postgres)
+{
+    database = await PostgresDatabase.CreateAsync();
+    env["deployment__orleans__postgresql__connection_string"] = database.ConnectionString;
+    env["deployment__admin__admin_key__0__key"] = "bench-admin-key-0123456789";
+}
+await using var silo = await SiloProcess.StartAsync(dir, extraEnv: env);
+using var admin = postgres ? AdminWithKey(silo, "bench-admin-key-0123456789") : silo.AdminClient();
+
+var load = Stopwatch.StartNew();
+var bulk = new StringBuilder("{\"upstreams\":[{\"id\":\"u\",\"nodes\":{\"127.0.0.1:1980\":1}}],\"routes\":[");
+for (var i = 0; i < routes; i++)
+{
+    bulk.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"{{\"id\":\"r{i}\",\"uri\":\"/r/{i}\",\"methods\":[\"GET\"],\"upstream_id\":\"u\"}}");
+}
+bulk.Append("]}");
+var loaded = await admin.PutAsync("/apisix/admin/configs", new StringContent(bulk.ToString(), Encoding.UTF8, "application/json"));
+if (!loaded.IsSuccessStatusCode)
+{
+    throw new InvalidOperationException($"bulk load failed: {loaded.StatusCode} {await loaded.Content.ReadAsStringAsync()}");
+}
+var loadSeconds = load.Elapsed.TotalSeconds;
+
+// Warm-up, then the measured run.
+await RunAsync(Math.Min(200, writes), concurrency);
+var (latencies, elapsed) = await RunAsync(writes, concurrency);
+latencies.Sort();
+var rss = Process.GetProcessById(silo.Process.Pid).WorkingSet64 / (1024.0 * 1024.0);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"mode={(postgres ? "postgresql" : "embedded-sqlite")} routes={routes} writes={writes} concurrency={concurrency} " +
+    $"bulk_load_s={loadSeconds:F1} writes_per_s={writes / elapsed.TotalSeconds:F0} p50_ms={Percentile(0.50):F2} p99_ms={Percentile(0.99):F2} max_ms={latencies[^1]:F2} silo_rss_mb={rss:F0}"));
+if (database is not null)
+{
+    await silo.DisposeAsync();
+    await database.DisposeAsync();
+}
+return 0;
+
+double Percentile(double p) => latencies[Math.Min(latencies.Count - 1, (int)(p * latencies.Count))];
+
+async Task<(List<double> Latencies, TimeSpan Elapsed)> RunAsync(int count, int workers)
+{
+    var all = new List<double>(count);
+    var next = -1;
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
+    {
+        var mine = new List<double>();
+        int n;
+        while ((n = Interlocked.Increment(ref next)) < count)
+        {
+            var id = Random.Shared.Next(routes);
+            var body = new StringContent($"{{\"uri\":\"/r/{id}\",\"methods\":[\"GET\",\"POST\"],\"upstream_id\":\"u\",\"desc\":\"write {n}\"}}", Encoding.UTF8, "application/json");
+            var t = Stopwatch.GetTimestamp();
+            var response = await admin.PutAsync($"/apisix/admin/routes/r{id}", body);
+            mine.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"write failed: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+        lock (all)
+        {
+            all.AddRange(mine);
+        }
+    }));
+    return (all, watch.Elapsed);
+}
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static HttpClient AdminWithKey(SiloProcess silo, string key)
+{
+    var client = new HttpClient { BaseAddress = silo.Http.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+    client.DefaultRequestHeaders.Add("X-API-KEY", key);
+    return client;
+}
