@@ -66,6 +66,19 @@ public static class ResourceValidator
         return null;
     }
 
+    /// <summary>
+    /// Credentials that must be unique among the group's consumers (a key-auth key that two consumers share would
+    /// authenticate as either), as <c>plugin:value</c> strings.
+    /// </summary>
+    public static IReadOnlyList<string> UniqueCredentials(ResourceKind kind, JsonObject value)
+    {
+        if (kind != ResourceKind.Consumer || value["plugins"]?["key-auth"]?["key"] is not JsonValue key)
+        {
+            return [];
+        }
+        return ["key-auth:" + key.GetValue<string>()];
+    }
+
     /// <summary>The resources <paramref name="value"/> points at (upstream_id, service_id).</summary>
     public static IReadOnlyList<ResourceKey> References(ResourceKind kind, JsonObject value)
     {

@@ -11,7 +11,7 @@ namespace OrleansGateway.Grains.Groups;
 /// </summary>
 internal static class BulkConfig
 {
-    public sealed record Item(ResourceKind Kind, string Id, JsonObject Value, IReadOnlyList<ResourceKey> References);
+    public sealed record Item(ResourceKind Kind, string Id, JsonObject Value, IReadOnlyList<ResourceKey> References, IReadOnlyList<string> Credentials);
 
     public sealed record Result(IReadOnlyList<Item> Items, long? HighestConfVersion);
 
@@ -52,8 +52,17 @@ internal static class BulkConfig
                 items.Add(item);
             }
         }
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var item in items)
         {
+            foreach (var credential in item.Credentials)
+            {
+                if (!owners.TryAdd(credential, item.Id))
+                {
+                    error = $"invalid plugins configuration: duplicate {credential[..credential.IndexOf(':')]} key found with consumers {owners[credential]} and {item.Id}";
+                    return null;
+                }
+            }
             foreach (var target in item.References)
             {
                 if (!keys.Contains(target))
@@ -96,6 +105,6 @@ internal static class BulkConfig
             return null;
         }
         error = null;
-        return new Item(kind, id, value, ResourceValidator.References(kind, value));
+        return new Item(kind, id, value, ResourceValidator.References(kind, value), ResourceValidator.UniqueCredentials(kind, value));
     }
 }

@@ -74,7 +74,7 @@ public sealed partial class GatewayGroupGrain
         _resources.Clear();
         foreach (var (resource, item) in stored.Zip(set.Items))
         {
-            _resources.Upsert(resource, item.References);
+            _resources.Upsert(resource, item.References, item.Credentials);
         }
         logger.LogInformation("Replaced gateway group {Group} with {Count} resources at version {Version}", GroupId, stored.Count, version);
         await PublishAsync(version, previous, [], reset: true);

@@ -154,6 +154,15 @@ public sealed partial class GatewayGroupGrain
                 return AdminResult.Fail(400, $"failed to fetch {Singular(target.Kind)} info by {Singular(target.Kind)} id [{target.Id}], response code: 404", group.Version);
             }
         }
+        var credentials = ResourceValidator.UniqueCredentials(kind, value);
+        foreach (var credential in credentials)
+        {
+            if (_resources.CredentialOwner(credential, except: id) is { } owner)
+            {
+                var plugin = credential[..credential.IndexOf(':')];
+                return AdminResult.Fail(400, $"invalid plugins configuration: duplicate {plugin} key found with consumer: {owner}", group.Version);
+            }
+        }
         var existing = _resources.Get(kind, id);
         if (ifMatch is { } expected && expected != (existing?.ModifiedIndex ?? 0))
         {
@@ -170,7 +179,7 @@ public sealed partial class GatewayGroupGrain
         {
             return Conflict(GroupId);
         }
-        _resources.Upsert(stored, references);
+        _resources.Upsert(stored, references, credentials);
         await PublishAsync(version, previous, [new ResourceKey(kind, id)], reset: false);
         return AdminResult.Ok(stored, version, created: existing is null);
     }

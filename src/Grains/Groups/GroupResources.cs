@@ -13,6 +13,8 @@ internal sealed class GroupResources
     private readonly Dictionary<ResourceKind, Dictionary<string, StoredResource>> _items = new();
     private readonly Dictionary<ResourceKey, IReadOnlyList<ResourceKey>> _refsOf = new();
     private readonly Dictionary<ResourceKey, HashSet<ResourceKey>> _referencedBy = new();
+    private readonly Dictionary<string, string> _credentialOwner = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<string>> _credentialsOf = new(StringComparer.Ordinal);
 
     public GroupResources()
     {
@@ -41,15 +43,28 @@ internal sealed class GroupResources
         foreach (var resource in resources)
         {
             var value = JsonNode.Parse(resource.Json)!.AsObject();
-            Upsert(resource, ResourceValidator.References(resource.Kind, value));
+            Upsert(resource, ResourceValidator.References(resource.Kind, value), ResourceValidator.UniqueCredentials(resource.Kind, value));
         }
     }
 
-    public void Upsert(StoredResource resource, IReadOnlyList<ResourceKey> references)
+    /// <summary>The consumer that holds <paramref name="credential"/>, other than <paramref name="except"/>, if any.</summary>
+    public string? CredentialOwner(string credential, string except) =>
+        _credentialOwner.TryGetValue(credential, out var owner) && owner != except ? owner : null;
+
+    public void Upsert(StoredResource resource, IReadOnlyList<ResourceKey> references, IReadOnlyList<string>? credentials = null)
     {
         var key = new ResourceKey(resource.Kind, resource.Id);
         RemoveReferences(key);
+        RemoveCredentials(key);
         _items[resource.Kind][resource.Id] = resource;
+        if (credentials is { Count: > 0 })
+        {
+            _credentialsOf[resource.Id] = credentials;
+            foreach (var credential in credentials)
+            {
+                _credentialOwner[credential] = resource.Id;
+            }
+        }
         if (references.Count == 0)
         {
             return;
@@ -68,6 +83,7 @@ internal sealed class GroupResources
     public void Remove(ResourceKey key)
     {
         RemoveReferences(key);
+        RemoveCredentials(key);
         _items[key.Kind].Remove(key.Id);
     }
 
@@ -79,6 +95,20 @@ internal sealed class GroupResources
         }
         _refsOf.Clear();
         _referencedBy.Clear();
+        _credentialOwner.Clear();
+        _credentialsOf.Clear();
+    }
+
+    private void RemoveCredentials(ResourceKey key)
+    {
+        if (key.Kind != ResourceKind.Consumer || !_credentialsOf.Remove(key.Id, out var old))
+        {
+            return;
+        }
+        foreach (var credential in old)
+        {
+            _credentialOwner.Remove(credential);
+        }
     }
 
     private void RemoveReferences(ResourceKey key)

@@ -134,6 +134,21 @@ public class GatewayGroupGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Two_consumers_cannot_share_a_key_auth_key()
+    {
+        var g = await NewGroupAsync();
+        Assert.Equal(201, (await g.Put(ResourceKind.Consumer, "jack", """{"username":"jack","plugins":{"key-auth":{"key":"k-1"}}}""")).Status);
+        var dup = await g.Put(ResourceKind.Consumer, "jill", """{"username":"jill","plugins":{"key-auth":{"key":"k-1"}}}""");
+        Assert.Equal(400, dup.Status);
+        Assert.Equal("invalid plugins configuration: duplicate key-auth key found with consumer: jack", dup.Error);
+        Assert.Equal(200, (await g.Put(ResourceKind.Consumer, "jack", """{"username":"jack","plugins":{"key-auth":{"key":"k-1"}}}""")).Status);
+        Assert.Equal(200, (await g.Put(ResourceKind.Consumer, "jack", """{"username":"jack","plugins":{"key-auth":{"key":"k-2"}}}""")).Status);
+        Assert.Equal(201, (await g.Put(ResourceKind.Consumer, "jill", """{"username":"jill","plugins":{"key-auth":{"key":"k-1"}}}""")).Status);
+        var bulk = await g.ReplaceAll("""{"consumers":[{"username":"a","plugins":{"key-auth":{"key":"same"}}},{"username":"b","plugins":{"key-auth":{"key":"same"}}}]}""");
+        Assert.Equal(400, bulk.Status);
+    }
+
+    [Fact]
     public async Task Post_generates_distinct_ids()
     {
         var g = await NewGroupAsync();
