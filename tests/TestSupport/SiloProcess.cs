@@ -43,13 +43,18 @@ public sealed class SiloProcess : IAsyncDisposable
         File.WriteAllText(Path.Combine(dataDir, "none.yaml"), "# empty: everything from the environment\n");
         var process = HostProcess.Start(RepoPaths.SiloDll, dataDir, ["--config", Path.Combine(dataDir, "none.yaml")], env);
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{admin}"), Timeout = TimeSpan.FromSeconds(30) };
-        var result = new SiloProcess(process, dataDir, admin, silo, gateway, http);
+        var result = new SiloProcess(process, dataDir, admin, silo, gateway, http)
+        {
+            ConfiguredKey = env.GetValueOrDefault("deployment__admin__admin_key__0__key"),
+        };
         await process.WaitUntilAsync(async () => (await http.GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "the Admin API answered /readyz");
         return result;
     }
 
-    /// <summary>The generated admin key from the data folder.</summary>
-    public string AdminKey => File.ReadAllText(Path.Combine(DataDir, "admin_key")).Trim();
+    /// <summary>The configured admin key, or the generated one from the data folder.</summary>
+    public string AdminKey => ConfiguredKey ?? File.ReadAllText(Path.Combine(DataDir, "admin_key")).Trim();
+
+    private string? ConfiguredKey { get; init; }
 
     /// <summary>A client that sends the admin key.</summary>
     public HttpClient AdminClient()

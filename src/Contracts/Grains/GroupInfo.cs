@@ -8,7 +8,12 @@ public sealed record GroupInfo(
     [property: Id(2)] string Description,
     [property: Id(3)] long Version,
     [property: Id(4)] long CreateTime,
-    [property: Id(5)] long UpdateTime);
+    [property: Id(5)] long UpdateTime)
+{
+    /// <summary>The silo whose activation answered (the group's current owner), when known.</summary>
+    [Id(6)]
+    public string? Silo { get; init; }
+}
 
 /// <summary>The outcome of a call on a group itself (create, delete, config).</summary>
 [GenerateSerializer, Immutable, Alias("og.GroupResult")]

@@ -22,7 +22,8 @@ public sealed partial class GatewayGroupGrain(
     IGroupStore store,
     IOptions<GatewayGroupOptions> options,
     ILogger<GatewayGroupGrain> logger,
-    TimeProvider timeProvider) : Grain, IGatewayGroupGrain
+    TimeProvider timeProvider,
+    ILocalSiloDetails silo) : Grain, IGatewayGroupGrain
 {
     private readonly GroupResources _resources = new();
     private readonly ChangeLog _changes = new(options.Value.ChangeLogCapacity);
@@ -107,7 +108,8 @@ public sealed partial class GatewayGroupGrain(
         return new GroupResult(200, null, info);
     }
 
-    private static GroupInfo Info(GroupRecord r) => new(r.Id, r.Name, r.Description, r.Version, r.CreateTime, r.UpdateTime);
+    private GroupInfo Info(GroupRecord r) =>
+        new(r.Id, r.Name, r.Description, r.Version, r.CreateTime, r.UpdateTime) { Silo = silo.SiloAddress.ToString() };
 
     private GroupResult GroupMissing() => new(404, $"gateway group \"{GroupId}\" not found", null);
 

@@ -20,6 +20,7 @@ public static class AdminApiExtensions
         app.MapHealthEndpoints();
         app.MapResourceEndpoints();
         app.MapGroupEndpoints();
+        app.MapClusterEndpoints();
         return app;
     }
 }

@@ -83,6 +83,10 @@ public static class AdminResponses
         w.WriteNumber("version", g.Version);
         w.WriteNumber("create_time", g.CreateTime);
         w.WriteNumber("update_time", g.UpdateTime);
+        if (g.Silo is not null)
+        {
+            w.WriteString("silo", g.Silo);
+        }
         w.WriteEndObject();
     }
 
