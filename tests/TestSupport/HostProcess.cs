@@ -121,10 +121,16 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
+    private bool _disposed;
+
     public ValueTask DisposeAsync()
     {
-        Kill();
-        _process.Dispose();
+        if (!_disposed)
+        {
+            _disposed = true;
+            Kill();
+            _process.Dispose();
+        }
         return ValueTask.CompletedTask;
     }
 }

@@ -91,65 +91,34 @@ public sealed class PostgreSqlGroupStore(string connectionString) : IGroupStore,
         await tx.CommitAsync(cancellationToken);
     }
 
+    /// <summary>One round trip: the <c>og_commit</c> function (group-store.sql) checks the version and writes the rows.</summary>
     public async Task CommitAsync(GroupCommit commit, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var batch = new NpgsqlBatch(connection, tx);
-        await using (batch)
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT og_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)");
+        var p = cmd.Parameters;
+        p.AddWithValue(commit.Group);
+        p.AddWithValue(commit.ExpectedVersion);
+        p.AddWithValue(commit.NewVersion);
+        p.AddWithValue(commit.UpdateTime);
+        p.Add(new NpgsqlParameter { Value = (object?)commit.ConfigJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        p.AddWithValue(commit.ReplaceAll);
+        p.AddWithValue(commit.PruneChangesBefore);
+        p.AddWithValue(commit.Upserts.Select(u => (short)u.Kind).ToArray());
+        p.AddWithValue(commit.Upserts.Select(u => u.Id).ToArray());
+        p.AddWithValue(commit.Upserts.Select(u => u.Json).ToArray());
+        p.AddWithValue(commit.Upserts.Select(u => u.CreatedIndex).ToArray());
+        p.AddWithValue(commit.Upserts.Select(u => u.ModifiedIndex).ToArray());
+        p.AddWithValue(commit.Deletes.Select(d => (short)d.Kind).ToArray());
+        p.AddWithValue(commit.Deletes.Select(d => d.Id).ToArray());
+        p.AddWithValue(commit.Changes.Select(c => c.Version).ToArray());
+        p.AddWithValue(commit.Changes.Select(c => (short)c.Change).ToArray());
+        p.AddWithValue(commit.Changes.Select(c => (short)c.Kind).ToArray());
+        p.AddWithValue(commit.Changes.Select(c => c.Id).ToArray());
+        if (await cmd.ExecuteScalarAsync(cancellationToken) is not true)
         {
-            batch.BatchCommands.Add(Command(
-                "UPDATE og_groups SET version = $1, update_time = $2, config = COALESCE($3, config) WHERE id = $4 AND version = $5",
-                commit.NewVersion, commit.UpdateTime, (object?)commit.ConfigJson ?? DBNull.Value, commit.Group, commit.ExpectedVersion));
-            if (commit.ReplaceAll)
-            {
-                batch.BatchCommands.Add(Command("DELETE FROM og_resources WHERE group_id = $1", commit.Group));
-            }
-            AddRows(batch, commit);
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            await reader.CloseAsync();
-            if (batch.BatchCommands[0].RecordsAffected != 1)
-            {
-                await tx.RollbackAsync(cancellationToken);
-                throw new GroupVersionConflictException(commit.Group, commit.ExpectedVersion);
-            }
+            throw new GroupVersionConflictException(commit.Group, commit.ExpectedVersion);
         }
-        await tx.CommitAsync(cancellationToken);
-    }
-
-    private static void AddRows(NpgsqlBatch batch, GroupCommit commit)
-    {
-        foreach (var r in commit.Upserts)
-        {
-            batch.BatchCommands.Add(Command(
-                "INSERT INTO og_resources (group_id, kind, id, value, created_index, modified_index) VALUES ($1, $2, $3, $4, $5, $6) " +
-                "ON CONFLICT (group_id, kind, id) DO UPDATE SET value = EXCLUDED.value, created_index = EXCLUDED.created_index, modified_index = EXCLUDED.modified_index",
-                commit.Group, (short)r.Kind, r.Id, r.Json, r.CreatedIndex, r.ModifiedIndex));
-        }
-        foreach (var key in commit.Deletes)
-        {
-            batch.BatchCommands.Add(Command("DELETE FROM og_resources WHERE group_id = $1 AND kind = $2 AND id = $3", commit.Group, (short)key.Kind, key.Id));
-        }
-        foreach (var change in commit.Changes)
-        {
-            batch.BatchCommands.Add(Command(
-                "INSERT INTO og_changes (group_id, version, change, kind, id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                commit.Group, change.Version, (short)change.Change, (short)change.Kind, change.Id));
-        }
-        if (commit.PruneChangesBefore > 0)
-        {
-            batch.BatchCommands.Add(Command("DELETE FROM og_changes WHERE group_id = $1 AND version < $2", commit.Group, commit.PruneChangesBefore));
-        }
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value is DBNull ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text } : new NpgsqlParameter { Value = value });
-        }
-        return command;
     }
 
     private static GroupRecord ReadGroup(NpgsqlDataReader r) =>
