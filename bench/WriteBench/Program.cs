@@ -3,12 +3,13 @@ using System.Globalization;
 using System.Text;
 using OrleansGateway.TestSupport;
 
-// Usage: WriteBench [--routes N] [--writes N] [--concurrency N] [--postgresql]
+// Usage: WriteBench [--routes N] [--writes N] [--concurrency N] [--rate N] [--postgresql]
 // Starts a silo process (embedded SQLite, or PostgreSQL with OG_TEST_POSTGRES), loads N routes in one bulk PUT,
 // then measures single-route PUTs (replacing existing routes) from several concurrent clients.
 var routes = Arg("--routes", 100_000);
 var writes = Arg("--writes", 5_000);
 var concurrency = Arg("--concurrency", 8);
+var rate = Arg("--rate", 0); // > 0: open loop at this many writes/s, latency measured from the scheduled send time
 var postgres = args.Contains("--postgresql");
 
 var dir = RepoPaths.TempFolder("og-bench");
@@ -39,11 +40,11 @@ var loadSeconds = load.Elapsed.TotalSeconds;
 
 // Warm-up, then the measured run.
 await RunAsync(Math.Min(200, writes), concurrency);
-var (latencies, elapsed) = await RunAsync(writes, concurrency);
+var (latencies, elapsed) = rate > 0 ? await RunAtRateAsync(writes, rate) : await RunAsync(writes, concurrency);
 latencies.Sort();
 var rss = Process.GetProcessById(silo.Process.Pid).WorkingSet64 / (1024.0 * 1024.0);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"mode={(postgres ? "postgresql" : "embedded-sqlite")} routes={routes} writes={writes} concurrency={concurrency} " +
+    $"mode={(postgres ? "postgresql" : "embedded-sqlite")} routes={routes} writes={writes} {(rate > 0 ? "open_loop_rate" : "closed_loop_concurrency")}={(rate > 0 ? rate : concurrency)} " +
     $"bulk_load_s={loadSeconds:F1} writes_per_s={writes / elapsed.TotalSeconds:F0} p50_ms={Percentile(0.50):F2} p99_ms={Percentile(0.99):F2} max_ms={latencies[^1]:F2} silo_rss_mb={rss:F0}"));
 if (database is not null)
 {
@@ -81,6 +82,36 @@ async Task<(List<double> Latencies, TimeSpan Elapsed)> RunAsync(int count, int w
         }
     }));
     return (all, watch.Elapsed);
+}
+
+async Task<(List<double> Latencies, TimeSpan Elapsed)> RunAtRateAsync(int count, int perSecond)
+{
+    var all = new double[count];
+    var watch = Stopwatch.StartNew();
+    var tasks = new List<Task>(count);
+    for (var n = 0; n < count; n++)
+    {
+        var due = TimeSpan.FromSeconds((double)n / perSecond);
+        var wait = due - watch.Elapsed;
+        if (wait > TimeSpan.FromMilliseconds(1))
+        {
+            await Task.Delay(wait);
+        }
+        var index = n;
+        tasks.Add(Task.Run(async () =>
+        {
+            var id = Random.Shared.Next(routes);
+            var body = new StringContent($"{{\"uri\":\"/r/{id}\",\"methods\":[\"GET\",\"POST\"],\"upstream_id\":\"u\",\"desc\":\"write {index}\"}}", Encoding.UTF8, "application/json");
+            var response = await admin.PutAsync($"/apisix/admin/routes/r{id}", body);
+            all[index] = (watch.Elapsed - due).TotalMilliseconds;
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"write failed: {response.StatusCode}");
+            }
+        }));
+    }
+    await Task.WhenAll(tasks);
+    return (all.ToList(), watch.Elapsed);
 }
 
 int Arg(string name, int fallback)
