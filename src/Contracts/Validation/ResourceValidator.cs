@@ -42,9 +42,12 @@ public static class ResourceValidator
     public static string? Validate(ResourceKind kind, string? pathId, JsonObject value)
     {
         var idField = kind.IdField();
-        if (value[idField] is JsonValue idValue && idValue.GetValueKind() == JsonValueKind.Number && Schema.IsInteger(idValue))
+        foreach (var field in new[] { idField, "upstream_id", "service_id" })
         {
-            value[idField] = idValue.ToJsonString(); // APISIX accepts integer ids; they are strings from here on
+            if (value[field] is JsonValue idValue && idValue.GetValueKind() == JsonValueKind.Number && Schema.IsInteger(idValue))
+            {
+                value[field] = idValue.ToJsonString(); // APISIX accepts integer ids; they are strings from here on
+            }
         }
         if (pathId is not null)
         {

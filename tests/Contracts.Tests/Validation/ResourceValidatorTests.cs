@@ -78,6 +78,14 @@ public class ResourceValidatorTests
         Assert.Equal("7", value["id"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void Integer_references_are_accepted_as_strings()
+    {
+        var value = JsonNode.Parse("""{"uri":"/a","upstream_id":1,"service_id":2}""")!.AsObject();
+        Assert.Null(ResourceValidator.Validate(ResourceKind.Route, "r", value));
+        Assert.Equal(["1", "2"], ResourceValidator.References(ResourceKind.Route, value).Select(r => r.Id).ToArray());
+    }
+
     [Theory]
     [InlineData("""{"nodes":{"127.0.0.1:8080":1}}""")]
     [InlineData("""{"nodes":[{"host":"127.0.0.1","port":8080,"weight":1}]}""")]

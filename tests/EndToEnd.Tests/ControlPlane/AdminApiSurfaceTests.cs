@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using OrleansGateway.TestSupport;
+
+namespace OrleansGateway.EndToEnd.Tests.ControlPlane;
+
+/// <summary>The Admin API's HTTP surface on a real silo: envelopes, status codes, groups, bulk import, roles.</summary>
+public sealed class AdminApiSurfaceTests : IAsyncLifetime
+{
+    private const string AdminKey = "surface-admin-key-0123456789";
+    private const string ViewerKey = "surface-viewer-key-0123456789";
+    private SiloProcess _silo = null!;
+    private HttpClient _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-api"), extraEnv: new Dictionary<string, string>
+        {
+            ["deployment__admin__admin_key__0__key"] = AdminKey,
+            ["deployment__admin__admin_key__1__name"] = "ro",
+            ["deployment__admin__admin_key__1__key"] = ViewerKey,
+            ["deployment__admin__admin_key__1__role"] = "viewer",
+        });
+        _admin = _silo.AdminClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        await _silo.DisposeAsync();
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static async Task<(HttpStatusCode Status, JsonNode Body)> Read(Task<HttpResponseMessage> call)
+    {
+        var response = await call;
+        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+    }
+
+    [Fact]
+    public async Task Post_patch_delete_and_list_use_apisix_envelopes()
+    {
+        var (status, created) = await Read(_admin.PostAsync("/apisix/admin/upstreams", Json("""{"nodes":{"127.0.0.1:1980":1},"name":"up"}""")));
+        Assert.Equal(HttpStatusCode.Created, status);
+        var id = created["value"]!["id"]!.GetValue<string>();
+        Assert.Equal($"/apisix/upstreams/{id}", created["key"]!.GetValue<string>());
+
+        var (patchStatus, patched) = await Read(_admin.PatchAsync($"/apisix/admin/upstreams/{id}", Json("""{"name":"renamed"}""")));
+        Assert.Equal(HttpStatusCode.OK, patchStatus);
+        Assert.Equal("renamed", patched["value"]!["name"]!.GetValue<string>());
+        Assert.Equal(created["createdIndex"]!.GetValue<long>(), patched["createdIndex"]!.GetValue<long>());
+
+        var conflict = new HttpRequestMessage(HttpMethod.Put, $"/apisix/admin/upstreams/{id}") { Content = Json("""{"nodes":{"127.0.0.1:1":1}}""") };
+        conflict.Headers.TryAddWithoutValidation("If-Match", created["modifiedIndex"]!.ToJsonString());
+        Assert.Equal(HttpStatusCode.Conflict, (await _admin.SendAsync(conflict)).StatusCode);
+
+        var (listStatus, list) = await Read(_admin.GetAsync("/apisix/admin/upstreams?name=renamed"));
+        Assert.Equal(HttpStatusCode.OK, listStatus);
+        Assert.Equal(1, list["total"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.GetAsync("/apisix/admin/upstreams?page=1&page_size=5")).StatusCode);
+
+        var (deleteStatus, deleted) = await Read(_admin.DeleteAsync($"/apisix/admin/upstreams/{id}"));
+        Assert.Equal(HttpStatusCode.OK, deleteStatus);
+        Assert.Equal("""{"deleted":"1","key":"/apisix/upstreams/ID"}""".Replace("ID", id, StringComparison.Ordinal), deleted.ToJsonString());
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync($"/apisix/admin/upstreams/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync("/apisix/admin/plugin_configs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Put_without_path_id_takes_the_id_from_the_body()
+    {
+        var (status, item) = await Read(_admin.PutAsync("/apisix/admin/upstreams", Json("""{"id":"from-body","nodes":{"127.0.0.1:1":1}}""")));
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("/apisix/upstreams/from-body", item["key"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PutAsync("/apisix/admin/upstreams", Json("""{"nodes":{"127.0.0.1:1":1}}"""))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Groups_are_created_used_exported_and_deleted()
+    {
+        var (status, group) = await Read(_admin.PostAsync("/api/gateway_groups", Json("""{"id":"team-a","name":"Team A"}""")));
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("Team A", group["name"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, (await _admin.PostAsync("/api/gateway_groups", Json("""{"id":"team-a"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PostAsync("/api/gateway_groups", Json("""{"id":"bad id"}"""))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Created, (await _admin.PutAsync("/apisix/admin/upstreams/1?gateway_group_id=team-a", Json("""{"nodes":{"127.0.0.1:1":1}}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync("/apisix/admin/upstreams/1")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.PutAsync("/apisix/admin/upstreams/1?gateway_group_id=nobody", Json("""{"nodes":{"127.0.0.1:1":1}}"""))).StatusCode);
+
+        var (configStatus, config) = await Read(_admin.PutAsync("/api/gateway_groups/team-a/config", Json("""{"discovery":{"dns":{"servers":["127.0.0.1:53"]}}}""")));
+        Assert.Equal(HttpStatusCode.OK, configStatus);
+        Assert.Equal(2, config["version"]!.GetValue<long>());
+
+        var (_, export) = await Read(_admin.GetAsync("/api/gateway_groups/team-a/export"));
+        Assert.Equal(2, export["version"]!.GetValue<long>());
+        Assert.Equal("1", export["resources"]!["upstreams"]![0]!["id"]!.GetValue<string>());
+        Assert.NotNull(export["config"]!["discovery"]);
+
+        var (_, groups) = await Read(_admin.GetAsync("/api/gateway_groups"));
+        Assert.Contains(groups["list"]!.AsArray(), g => g!["id"]!.GetValue<string>() == "team-a");
+        Assert.Contains(groups["list"]!.AsArray(), g => g!["id"]!.GetValue<string>() == "default");
+        Assert.Equal(HttpStatusCode.OK, (await _admin.DeleteAsync("/api/gateway_groups/team-a")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync("/api/gateway_groups/team-a")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Apisix_yaml_imports_into_a_group_and_reads_back_in_standalone_shape()
+    {
+        await _admin.PostAsync("/api/gateway_groups", Json("""{"id":"yaml-import"}"""));
+        const string yaml = """
+            upstreams:
+              - id: 1
+                nodes:
+                  "127.0.0.1:1980": 1
+            routes:
+              - id: 1
+                uri: /ip
+                upstream_id: 1
+            #END
+            """;
+        var put = await _admin.PutAsync("/apisix/admin/configs?gateway_group_id=yaml-import", new StringContent(yaml, Encoding.UTF8, "application/yaml"));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var (_, configs) = await Read(_admin.GetAsync("/apisix/admin/configs?gateway_group_id=yaml-import"));
+        Assert.Equal("/ip", configs["routes"]![0]!["uri"]!.GetValue<string>());
+        Assert.Equal(1, configs["routes_conf_version"]!.GetValue<long>());
+
+        // The export is importable as it is.
+        var again = await _admin.PutAsync("/apisix/admin/configs?gateway_group_id=yaml-import", Json(configs.ToJsonString()));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var broken = await _admin.PutAsync("/apisix/admin/configs?gateway_group_id=yaml-import", new StringContent("routes: [\n", Encoding.UTF8, "application/yaml"));
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.Contains("invalid YAML", await broken.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Viewer_key_reads_but_cannot_write()
+    {
+        using var viewer = new HttpClient { BaseAddress = _silo.Http.BaseAddress };
+        viewer.DefaultRequestHeaders.Add("X-API-KEY", ViewerKey);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/apisix/admin/routes")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await viewer.PutAsync("/apisix/admin/upstreams/v", Json("""{"nodes":{"127.0.0.1:1":1}}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync("/apisix/admin/upstreams/v")).StatusCode);
+    }
+}
