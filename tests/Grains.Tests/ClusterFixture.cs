@@ -45,7 +45,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             silo.Services.AddSingleton(_ => new SqliteDatabase(Path.Combine(Folder, "groups.db"), synchronousFull: false));
-            silo.Services.AddSingleton<IGroupStore, SqliteGroupStore>();
+            silo.Services.AddSingleton<SqliteGroupStore>();
+            silo.Services.AddSingleton<IGroupStore>(sp => new FaultyGroupStore(sp.GetRequiredService<SqliteGroupStore>()));
             silo.Services.AddSingleton(TimeProvider.System);
             silo.AddMemoryGrainStorage(GroupStreams.PubSubStore);
             silo.AddMemoryStreams(GroupStreams.Provider);

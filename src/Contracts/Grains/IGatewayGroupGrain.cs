@@ -26,19 +26,19 @@ public interface IGatewayGroupGrain : IGrainWithStringKey
     /// Creates (201) or replaces (200) the resource <paramref name="id"/>. With <paramref name="ifMatch"/> set,
     /// the write is refused with 409 unless the item's modifiedIndex equals it.
     /// </summary>
-    [Alias("Put")]
+    [AlwaysInterleave, Alias("Put")]
     Task<AdminResult> Put(ResourceKind kind, string id, string body, long? ifMatch = null);
 
     /// <summary>Creates a resource with a generated id.</summary>
-    [Alias("Post")]
+    [AlwaysInterleave, Alias("Post")]
     Task<AdminResult> Post(ResourceKind kind, string body);
 
     /// <summary>Merges <paramref name="body"/> into the resource (JSON merge patch: null removes a field).</summary>
-    [Alias("Patch")]
+    [AlwaysInterleave, Alias("Patch")]
     Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null);
 
     /// <summary>Deletes a resource; refused with 400 while another resource references it.</summary>
-    [Alias("Delete")]
+    [AlwaysInterleave, Alias("Delete")]
     Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null);
 
     /// <summary>One resource, or 404.</summary>

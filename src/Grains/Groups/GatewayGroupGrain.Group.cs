@@ -42,7 +42,9 @@ public sealed partial class GatewayGroupGrain
         return Task.FromResult(new ChangeSet(GroupId, version, current, false, upserted, deleted, changed.ConfigChanged));
     }
 
-    public async Task<AdminResult> ReplaceAll(string body)
+    public Task<AdminResult> ReplaceAll(string body) => ExclusiveAsync(() => ReplaceAllCoreAsync(body));
+
+    private async Task<AdminResult> ReplaceAllCoreAsync(string body)
     {
         if (_group is null)
         {
@@ -66,10 +68,10 @@ public sealed partial class GatewayGroupGrain
         var version = previous + 1;
         var now = Now;
         var stored = set.Items.Select(item => ToStored(item, version, now)).ToList();
-        var committed = await CommitAsync(stored, [], [new ChangeRecord(version, ChangeKind.Reset, ResourceKind.Route, "*")], replaceAll: true);
-        if (committed is null)
+        var (outcome, _) = await CommitAsync(stored, [], [new ChangeRecord(version, ChangeKind.Reset, ResourceKind.Route, "*")], replaceAll: true);
+        if (outcome != CommitOutcome.Committed)
         {
-            return Conflict(GroupId);
+            return Failure(outcome);
         }
         _resources.Clear();
         foreach (var (resource, item) in stored.Zip(set.Items))
@@ -92,7 +94,9 @@ public sealed partial class GatewayGroupGrain
     public Task<GroupResult> GetConfig() =>
         Task.FromResult(_group is null ? GroupMissing() : new GroupResult(200, null, Info(_group), _group.ConfigJson));
 
-    public async Task<GroupResult> PutConfig(string body)
+    public Task<GroupResult> PutConfig(string body) => ExclusiveAsync(() => PutConfigCoreAsync(body));
+
+    private async Task<GroupResult> PutConfigCoreAsync(string body)
     {
         if (_group is null)
         {
@@ -109,12 +113,13 @@ public sealed partial class GatewayGroupGrain
         }
         var previous = _group.Version;
         var text = json.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
-        var version = await CommitAsync([], [], [new ChangeRecord(previous + 1, ChangeKind.Config, ResourceKind.Route, "")], configJson: text);
-        if (version is null)
+        var (outcome, version) = await CommitAsync([], [], [new ChangeRecord(previous + 1, ChangeKind.Config, ResourceKind.Route, "")], configJson: text);
+        if (outcome != CommitOutcome.Committed)
         {
-            return new GroupResult(409, $"gateway group \"{GroupId}\" was changed concurrently; retry the request", Info(_group));
+            var failure = Failure(outcome);
+            return new GroupResult(failure.Status, failure.Error, _group is null ? null : Info(_group));
         }
-        await PublishAsync(version.Value, previous, [], reset: false);
+        await PublishAsync(version, previous, [], reset: false);
         return new GroupResult(200, null, Info(_group), text);
     }
 }

@@ -9,17 +9,24 @@ namespace OrleansGateway.Grains.Groups;
 /// <summary>Single-resource reads and writes of the Admin API.</summary>
 public sealed partial class GatewayGroupGrain
 {
-    public Task<AdminResult> Put(ResourceKind kind, string id, string body, long? ifMatch = null)
+    public async Task<AdminResult> Put(ResourceKind kind, string id, string body, long? ifMatch = null)
     {
+        await WaitForBarrierAsync();
         if (_group is null)
         {
-            return Task.FromResult(GroupMissingResult());
+            return GroupMissingResult();
         }
         var value = ResourceValidator.ParseObject(body, out var parseError);
-        return value is null ? Task.FromResult(AdminResult.Fail(400, parseError!)) : WriteAsync(kind, id, value, ifMatch);
+        return value is null ? AdminResult.Fail(400, parseError!) : await WriteAsync(kind, id, value, ifMatch);
     }
 
-    public Task<AdminResult> Post(ResourceKind kind, string body)
+    public async Task<AdminResult> Post(ResourceKind kind, string body)
+    {
+        await WaitForBarrierAsync();
+        return await PostCoreAsync(kind, body);
+    }
+
+    private Task<AdminResult> PostCoreAsync(ResourceKind kind, string body)
     {
         if (_group is null)
         {
@@ -51,7 +58,13 @@ public sealed partial class GatewayGroupGrain
         return WriteAsync(kind, id, value, ifMatch: null);
     }
 
-    public Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null)
+    public async Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null)
+    {
+        await WaitForBarrierAsync();
+        return await PatchCoreAsync(kind, id, body, ifMatch);
+    }
+
+    private Task<AdminResult> PatchCoreAsync(ResourceKind kind, string id, string body, long? ifMatch)
     {
         if (_group is null)
         {
@@ -74,6 +87,7 @@ public sealed partial class GatewayGroupGrain
 
     public async Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null)
     {
+        await WaitForBarrierAsync();
         if (_group is null)
         {
             return GroupMissingResult();
@@ -81,28 +95,23 @@ public sealed partial class GatewayGroupGrain
         var existing = _resources.Get(kind, id);
         if (existing is null)
         {
-            return AdminResult.Fail(404, $"{kind.Key(id)} not found", _group.Version);
+            return AdminResult.Fail(404, $"{kind.Key(id)} not found", _assigned);
         }
         if (ifMatch is { } expected && expected != existing.ModifiedIndex)
         {
-            return AdminResult.Fail(409, $"{kind.Key(id)} is at modifiedIndex {existing.ModifiedIndex}, not {expected}", _group.Version);
+            return AdminResult.Fail(409, $"{kind.Key(id)} is at modifiedIndex {existing.ModifiedIndex}, not {expected}", _assigned);
         }
         var key = new ResourceKey(kind, id);
         var users = _resources.ReferencedBy(key);
         if (users.Count > 0)
         {
             var user = users[0];
-            return AdminResult.Fail(400, $"can not delete this {Singular(kind)}, {Singular(user.Kind)} [{user.Id}] is still using it now", _group.Version);
+            return AdminResult.Fail(400, $"can not delete this {Singular(kind)}, {Singular(user.Kind)} [{user.Id}] is still using it now", _assigned);
         }
-        var previous = _group.Version;
-        var version = await CommitAsync([], [key], [new ChangeRecord(previous + 1, ChangeKind.Delete, kind, id)]);
-        if (version is null)
-        {
-            return Conflict(GroupId);
-        }
+        var version = ++_assigned;
         _resources.Remove(key);
-        await PublishAsync(version.Value, previous, [key], reset: false);
-        return AdminResult.Ok(existing with { ModifiedIndex = version.Value }, version.Value);
+        var outcome = await Enqueue(version, key, upsert: null);
+        return outcome == CommitOutcome.Committed ? AdminResult.Ok(existing with { ModifiedIndex = version }, version) : Failure(outcome);
     }
 
     public Task<AdminResult> Get(ResourceKind kind, string id)
@@ -151,7 +160,7 @@ public sealed partial class GatewayGroupGrain
         {
             if (!_resources.Contains(target))
             {
-                return AdminResult.Fail(400, $"failed to fetch {Singular(target.Kind)} info by {Singular(target.Kind)} id [{target.Id}], response code: 404", group.Version);
+                return AdminResult.Fail(400, $"failed to fetch {Singular(target.Kind)} info by {Singular(target.Kind)} id [{target.Id}], response code: 404", _assigned);
             }
         }
         var credentials = ResourceValidator.UniqueCredentials(kind, value);
@@ -168,20 +177,14 @@ public sealed partial class GatewayGroupGrain
         {
             return AdminResult.Fail(409, $"{kind.Key(id)} is at modifiedIndex {existing?.ModifiedIndex ?? 0}, not {expected}", group.Version);
         }
-        var previous = group.Version;
-        var version = previous + 1;
+        var version = ++_assigned;
         var now = Now;
         value["create_time"] = existing is null ? now : CreateTimeOf(existing) ?? now;
         value["update_time"] = now;
         var stored = new StoredResource(kind, id, value.ToJsonString(), existing?.CreatedIndex ?? version, version);
-        var committed = await CommitAsync([stored], [], [new ChangeRecord(version, ChangeKind.Upsert, kind, id)]);
-        if (committed is null)
-        {
-            return Conflict(GroupId);
-        }
         _resources.Upsert(stored, references, credentials);
-        await PublishAsync(version, previous, [new ResourceKey(kind, id)], reset: false);
-        return AdminResult.Ok(stored, version, created: existing is null);
+        var outcome = await Enqueue(version, new ResourceKey(kind, id), stored);
+        return outcome == CommitOutcome.Committed ? AdminResult.Ok(stored, version, created: existing is null) : Failure(outcome);
     }
 
     private static long? CreateTimeOf(StoredResource resource) =>

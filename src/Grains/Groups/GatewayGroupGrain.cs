@@ -55,6 +55,7 @@ public sealed partial class GatewayGroupGrain(
     {
         _resources.Clear();
         _group = await store.LoadGroupAsync(GroupId, cancellationToken);
+        _assigned = _group?.Version ?? 0;
         if (_group is null)
         {
             _changes.Load([]);
@@ -77,7 +78,9 @@ public sealed partial class GatewayGroupGrain(
     public Task<GroupResult> GetInfo() =>
         Task.FromResult(_group is null ? GroupMissing() : new GroupResult(200, null, Info(_group)));
 
-    public async Task<GroupResult> Create(string? name, string? description)
+    public Task<GroupResult> Create(string? name, string? description) => ExclusiveAsync(() => CreateCoreAsync(name, description));
+
+    private async Task<GroupResult> CreateCoreAsync(string? name, string? description)
     {
         if (_group is not null)
         {
@@ -88,7 +91,9 @@ public sealed partial class GatewayGroupGrain(
         return new GroupResult(created ? 201 : 409, created ? null : $"gateway group \"{GroupId}\" already exists", Info(_group!));
     }
 
-    public async Task<GroupResult> DeleteGroup()
+    public Task<GroupResult> DeleteGroup() => ExclusiveAsync(DeleteGroupCoreAsync);
+
+    private async Task<GroupResult> DeleteGroupCoreAsync()
     {
         if (_group is null)
         {
@@ -116,10 +121,11 @@ public sealed partial class GatewayGroupGrain(
     private AdminResult GroupMissingResult() => AdminResult.Fail(404, $"gateway group \"{GroupId}\" not found");
 
     /// <summary>
-    /// Commits one write and applies it to memory. On a version conflict (another activation wrote the group,
-    /// e.g. during a membership change) the state is reloaded and the caller gets 409.
+    /// Commits one whole-group write (bulk replace, config) and moves the committed version. Single-resource writes
+    /// go through the write queue instead (GatewayGroupGrain.WriteQueue.cs). On a version conflict (another
+    /// activation wrote the group, e.g. during a membership change) the state is reloaded.
     /// </summary>
-    private async Task<long?> CommitAsync(
+    private async Task<(CommitOutcome Outcome, long Version)> CommitAsync(
         IReadOnlyList<StoredResource> upserts,
         IReadOnlyList<ResourceKey> deletes,
         IReadOnlyList<ChangeRecord> changes,
@@ -129,22 +135,42 @@ public sealed partial class GatewayGroupGrain(
         var group = _group!;
         var version = group.Version + 1;
         var now = Now;
-        var prune = version % 100 == 0 ? Math.Max(0, version - _changes.Capacity) : 0;
-        var commit = new GroupCommit(GroupId, group.Version, version, now, upserts, deletes, changes, replaceAll, configJson, prune);
+        var commit = new GroupCommit(GroupId, group.Version, version, now, upserts, deletes, changes, replaceAll, configJson, PruneBefore(group.Version, version));
+        var outcome = await TryCommitAsync(commit);
+        if (outcome != CommitOutcome.Committed)
+        {
+            return (outcome, group.Version);
+        }
+        _group = group with { Version = version, UpdateTime = now, ConfigJson = configJson ?? group.ConfigJson };
+        _assigned = version;
+        _changes.Append(changes);
+        return (outcome, version);
+    }
+
+    /// <summary>Writes a commit; on failure reloads the state from the store so memory never runs ahead of it.</summary>
+    private async Task<CommitOutcome> TryCommitAsync(GroupCommit commit)
+    {
         try
         {
             await store.CommitAsync(commit, CancellationToken.None);
+            return CommitOutcome.Committed;
         }
-        catch (GroupVersionConflictException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogWarning("Gateway group {Group} changed under this activation (expected version {Version}); reloading", GroupId, group.Version);
-            await LoadAsync(CancellationToken.None);
-            return null;
+            await ReloadAfterFailureAsync(e, commit);
+            return e is GroupVersionConflictException ? CommitOutcome.Conflict : CommitOutcome.Unavailable;
         }
-        _group = group with { Version = version, UpdateTime = now, ConfigJson = configJson ?? group.ConfigJson };
-        _changes.Append(changes);
-        return version;
     }
+
+    /// <summary>Every 100th version drops change log entries older than the log's capacity.</summary>
+    private long PruneBefore(long from, long to) =>
+        to / 100 > from / 100 ? Math.Max(0, to - _changes.Capacity) : 0;
+
+    private AdminResult Failure(CommitOutcome outcome) => Failure(outcome, GroupId, _group?.Version ?? 0);
+
+    private static AdminResult Failure(CommitOutcome outcome, string group, long version) => outcome == CommitOutcome.Conflict
+        ? AdminResult.Fail(409, $"gateway group \"{group}\" was changed concurrently; retry the request", version)
+        : AdminResult.Fail(503, $"the write to gateway group \"{group}\" could not be stored; nothing was changed, retry later", version);
 
     private async Task PublishAsync(long version, long previous, IReadOnlyList<ResourceKey> changed, bool reset)
     {
@@ -163,6 +189,4 @@ public sealed partial class GatewayGroupGrain(
         }
     }
 
-    private static AdminResult Conflict(string group) =>
-        AdminResult.Fail(409, $"gateway group \"{group}\" was changed concurrently; retry the request");
 }

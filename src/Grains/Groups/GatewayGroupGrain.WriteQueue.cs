@@ -1,0 +1,161 @@
+using Microsoft.Extensions.Logging;
+using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Grains.Storage;
+
+namespace OrleansGateway.Grains.Groups;
+
+/// <summary>
+/// Group commit for single-resource writes. Put/Post/Patch/Delete are <c>[AlwaysInterleave]</c>: each validates
+/// against the in-memory state (which already holds the writes queued before it), takes the next version, applies
+/// itself to memory and queues; one flush loop commits everything queued in one store transaction, then answers the
+/// writers and publishes their changes in version order. Writes therefore cost one transaction per batch, not per
+/// write, under load. Reads are not interleaved with writes (Orleans runs a read only when no write is in flight),
+/// so they never see a version that is not durable. If a commit fails, every queued write fails and the state is
+/// reloaded from the store before anything else runs (the barrier).
+/// </summary>
+public sealed partial class GatewayGroupGrain
+{
+    private readonly List<PendingWrite> _pending = [];
+    private Task? _flushing;
+    private Task _barrier = Task.CompletedTask;
+
+    /// <summary>The highest version handed out; the committed one is <c>_group.Version</c>.</summary>
+    private long _assigned;
+
+    private sealed class PendingWrite(long version, ResourceKey key, StoredResource? upsert, ChangeKind change)
+    {
+        public long Version { get; } = version;
+        public ResourceKey Key { get; } = key;
+        public StoredResource? Upsert { get; } = upsert;
+        public ChangeRecord Change { get; } = new(version, change, key.Kind, key.Id);
+        public TaskCompletionSource<CommitOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Waits while a whole-group operation or a reload after a failed commit is under way.</summary>
+    private async ValueTask WaitForBarrierAsync()
+    {
+        while (!_barrier.IsCompleted)
+        {
+            await _barrier;
+        }
+    }
+
+    /// <summary>Queues a write already applied to memory; completes when it is durable (or failed).</summary>
+    private Task<CommitOutcome> Enqueue(long version, ResourceKey key, StoredResource? upsert)
+    {
+        var write = new PendingWrite(version, key, upsert, upsert is null ? ChangeKind.Delete : ChangeKind.Upsert);
+        _pending.Add(write);
+        if (_flushing is null || _flushing.IsCompleted)
+        {
+            _flushing = FlushAsync();
+        }
+        return write.Done.Task;
+    }
+
+    private async Task FlushAsync()
+    {
+        while (_pending.Count > 0)
+        {
+            var batch = _pending.ToArray();
+            _pending.Clear();
+            var group = _group!;
+            var now = Now;
+            var commit = Merge(batch, group.Version, now);
+            try
+            {
+                await store.CommitAsync(commit, CancellationToken.None);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                var outcome = e is GroupVersionConflictException ? CommitOutcome.Conflict : CommitOutcome.Unavailable;
+                var failed = batch.Concat(_pending).ToList();
+                _pending.Clear();
+                var reload = ReloadAfterFailureAsync(e, commit);
+                _barrier = Task.WhenAll(_barrier, reload);
+                foreach (var write in failed)
+                {
+                    write.Done.TrySetResult(outcome);
+                }
+                await reload;
+                return;
+            }
+            _group = group with { Version = commit.NewVersion, UpdateTime = now };
+            _changes.Append(commit.Changes);
+            foreach (var write in batch)
+            {
+                write.Done.TrySetResult(CommitOutcome.Committed);
+            }
+            foreach (var write in batch)
+            {
+                await PublishAsync(write.Version, write.Version - 1, [write.Key], reset: false);
+            }
+        }
+    }
+
+    /// <summary>One commit for a batch: the last write of each resource wins; every version keeps its change entry.</summary>
+    private GroupCommit Merge(PendingWrite[] batch, long committed, long now)
+    {
+        var rows = new Dictionary<ResourceKey, StoredResource?>();
+        foreach (var write in batch)
+        {
+            rows[write.Key] = write.Upsert;
+        }
+        var upserts = rows.Values.OfType<StoredResource>().ToList();
+        var deletes = rows.Where(r => r.Value is null).Select(r => r.Key).ToList();
+        var to = batch[^1].Version;
+        return new GroupCommit(GroupId, committed, to, now, upserts, deletes, batch.Select(w => w.Change).ToList(), false, null, PruneBefore(committed, to));
+    }
+
+    private async Task ReloadAfterFailureAsync(Exception error, GroupCommit commit)
+    {
+        if (error is GroupVersionConflictException)
+        {
+            logger.LogWarning("Gateway group {Group} changed under this activation (expected version {Version}); reloading", GroupId, commit.ExpectedVersion);
+        }
+        else
+        {
+            logger.LogError(error, "Could not commit versions {From}-{To} of gateway group {Group}; reloading from the store", commit.ExpectedVersion + 1, commit.NewVersion, GroupId);
+        }
+        try
+        {
+            await LoadAsync(CancellationToken.None);
+        }
+        catch (Exception reload) when (reload is not OutOfMemoryException)
+        {
+            logger.LogError(reload, "Could not reload gateway group {Group}; deactivating", GroupId);
+            _group = null;
+            DeactivateOnIdle();
+        }
+    }
+
+    /// <summary>
+    /// Runs a whole-group operation (bulk replace, config, create, delete) alone: queued writes commit first and new
+    /// ones wait until it is done.
+    /// </summary>
+    private async Task<T> ExclusiveAsync<T>(Func<Task<T>> operation)
+    {
+        await WaitForBarrierAsync();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _barrier = gate.Task;
+        try
+        {
+            if (_flushing is { IsCompleted: false } flushing)
+            {
+                await flushing;
+            }
+            return await operation();
+        }
+        finally
+        {
+            gate.SetResult();
+        }
+    }
+}
+
+/// <summary>How a commit ended.</summary>
+internal enum CommitOutcome
+{
+    Committed,
+    Conflict,
+    Unavailable,
+}

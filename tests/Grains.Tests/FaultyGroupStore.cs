@@ -1,0 +1,51 @@
+using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Grains.Storage;
+
+namespace OrleansGateway.Grains.Tests;
+
+/// <summary>The real store, with commits for one group made to fail on demand (a database outage, seen by the grain).</summary>
+public sealed class FaultyGroupStore(IGroupStore inner) : IGroupStore
+{
+    private static readonly Dictionary<string, int> FailuresByGroup = [];
+    private static readonly Dictionary<string, int> CommitsByGroup = [];
+
+    /// <summary>How many commits of <paramref name="group"/> reached the store.</summary>
+    public static int Commits(string group)
+    {
+        lock (FailuresByGroup)
+        {
+            return CommitsByGroup.GetValueOrDefault(group);
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> commits of <paramref name="group"/> throw.</summary>
+    public static void FailNextCommits(string group, int count)
+    {
+        lock (FailuresByGroup)
+        {
+            FailuresByGroup[group] = count;
+        }
+    }
+
+    public async Task CommitAsync(GroupCommit commit, CancellationToken cancellationToken)
+    {
+        lock (FailuresByGroup)
+        {
+            CommitsByGroup[commit.Group] = CommitsByGroup.GetValueOrDefault(commit.Group) + 1;
+            if (FailuresByGroup.TryGetValue(commit.Group, out var left) && left > 0)
+            {
+                FailuresByGroup[commit.Group] = left - 1;
+                throw new IOException("injected store failure");
+            }
+        }
+        await inner.CommitAsync(commit, cancellationToken);
+    }
+
+    public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
+    public Task<GroupRecord?> LoadGroupAsync(string group, CancellationToken cancellationToken) => inner.LoadGroupAsync(group, cancellationToken);
+    public Task<IReadOnlyList<StoredResource>> LoadResourcesAsync(string group, CancellationToken cancellationToken) => inner.LoadResourcesAsync(group, cancellationToken);
+    public Task<IReadOnlyList<ChangeRecord>> LoadRecentChangesAsync(string group, int limit, CancellationToken cancellationToken) => inner.LoadRecentChangesAsync(group, limit, cancellationToken);
+    public Task<bool> CreateGroupAsync(GroupRecord group, CancellationToken cancellationToken) => inner.CreateGroupAsync(group, cancellationToken);
+    public Task DeleteGroupAsync(string group, CancellationToken cancellationToken) => inner.DeleteGroupAsync(group, cancellationToken);
+    public Task<IReadOnlyList<GroupRecord>> ListGroupsAsync(CancellationToken cancellationToken) => inner.ListGroupsAsync(cancellationToken);
+}
