@@ -11,6 +11,10 @@ public static class StartupErrors
         {
             configuration.AddGatewayConfig(args);
             config = GatewayConfigLoader.Load(configuration);
+            if (config.Role == "data_plane")
+            {
+                throw ConfigReader.Invalid("deployment:role", config.Role, "this is the control-plane host; start a data plane with `dotnet run --project src/DataPlane`");
+            }
             return true;
         }
         catch (GatewayConfigException e)

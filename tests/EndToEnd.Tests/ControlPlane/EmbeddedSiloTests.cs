@@ -132,14 +132,18 @@ public class EmbeddedSiloTests
         Assert.Equal(restarted.AdminKey, File.ReadAllText(Path.Combine(dir, "admin_key")).Trim());
     }
 
-    [Fact]
-    public async Task A_bad_config_value_stops_the_silo_naming_key_and_value()
+    [Theory]
+    [InlineData("deployment:\n  role: sideways\n", "deployment.role = \"sideways\": expected one of traditional, control_plane, data_plane")]
+    [InlineData("deployment:\n  role: data_plane\n", "deployment.role = \"data_plane\": this is the control-plane host")]
+    [InlineData("deployment:\n  orleans:\n    silo_port: 0\n", "deployment.orleans.silo_port = \"0\": expected an integer from 1 to 65535")]
+    public async Task A_bad_config_value_stops_the_silo_naming_key_and_value(string yaml, string expected)
     {
         var dir = RepoPaths.TempFolder("og-e2e");
         var config = Path.Combine(dir, "bad.yaml");
-        File.WriteAllText(config, "deployment:\n  role: sideways\n");
+        File.WriteAllText(config, yaml);
         await using var process = HostProcess.Start(RepoPaths.SiloDll, dir, ["--config", config]);
         Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("deployment.role = \"sideways\": expected one of traditional, control_plane, data_plane", process.Output);
+        Assert.Contains(expected, process.Output);
+        Assert.False(File.Exists(Path.Combine(dir, "orleans-gateway.db")));
     }
 }
