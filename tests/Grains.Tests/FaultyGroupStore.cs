@@ -9,6 +9,17 @@ public sealed class FaultyGroupStore(IGroupStore inner) : IGroupStore
     private static readonly Dictionary<string, int> FailuresByGroup = [];
     private static readonly Dictionary<string, int> CommitsByGroup = [];
 
+    private static readonly Dictionary<string, TimeSpan> DelayByGroup = [];
+
+    /// <summary>Every commit of <paramref name="group"/> takes at least <paramref name="delay"/> (a slow disk).</summary>
+    public static void SlowCommits(string group, TimeSpan delay)
+    {
+        lock (FailuresByGroup)
+        {
+            DelayByGroup[group] = delay;
+        }
+    }
+
     /// <summary>How many commits of <paramref name="group"/> reached the store.</summary>
     public static int Commits(string group)
     {
@@ -29,6 +40,15 @@ public sealed class FaultyGroupStore(IGroupStore inner) : IGroupStore
 
     public async Task CommitAsync(GroupCommit commit, CancellationToken cancellationToken)
     {
+        TimeSpan delay;
+        lock (FailuresByGroup)
+        {
+            delay = DelayByGroup.GetValueOrDefault(commit.Group);
+        }
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
         lock (FailuresByGroup)
         {
             CommitsByGroup[commit.Group] = CommitsByGroup.GetValueOrDefault(commit.Group) + 1;

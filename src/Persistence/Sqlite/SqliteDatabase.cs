@@ -31,13 +31,16 @@ public sealed class SqliteDatabase : IAsyncDisposable
     /// <summary>The absolute path of the file.</summary>
     public string Path { get; }
 
-    /// <summary>Runs <paramref name="work"/> with exclusive use of the connection.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> with exclusive use of the connection, on the thread pool: SQLite calls block
+    /// (fsync), and must not hold the caller's thread — for a grain, its activation's turn.
+    /// </summary>
     public async Task<T> RunAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            return work(_connection);
+            return await Task.Run(() => work(_connection), cancellationToken);
         }
         finally
         {
