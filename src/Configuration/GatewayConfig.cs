@@ -35,6 +35,9 @@ public sealed record GatewayConfig
     /// <summary><c>deployment.orleans</c>.</summary>
     public OrleansConfig Orleans { get; init; } = new();
 
+    /// <summary><c>fallback_cp</c>: snapshots of every group, and the data plane's fallback to them.</summary>
+    public FallbackCpConfig FallbackCp { get; init; } = new();
+
     /// <summary><c>deployment.sqlite.synchronous</c>: FULL (default) or NORMAL.</summary>
     public bool SqliteSynchronousFull { get; init; } = true;
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using OrleansGateway.Contracts.Scheduling;
+using OrleansGateway.Contracts.Snapshots;
 
 namespace OrleansGateway.Configuration;
 
@@ -53,6 +55,7 @@ public static class GatewayConfigLoader
             GatewayGroupId = GroupId(r),
             ConfigProvider = r.OneOf("deployment:role_data_plane:config_provider", "control_plane", "control_plane", "yaml"),
             Orleans = Orleans(r),
+            FallbackCp = FallbackCp(r),
             SqliteSynchronousFull = r.OneOf("deployment:sqlite:synchronous", "FULL", "FULL", "NORMAL") == "FULL",
         };
         return config;
@@ -93,6 +96,82 @@ public static class GatewayConfigLoader
             keys.Add(new AdminKey(entry["name"] ?? $"key{keys.Count + 1}", key, role));
         }
         return keys;
+    }
+
+    private static FallbackCpConfig FallbackCp(ConfigReader r)
+    {
+        var spec = r.String("fallback_cp:cron_spec", "@every 1m");
+        CronSchedule schedule;
+        try
+        {
+            schedule = CronSchedule.Parse(spec);
+        }
+        catch (FormatException e)
+        {
+            throw ConfigReader.Invalid("fallback_cp:cron_spec", spec, e.Message);
+        }
+        SnapshotKey? key = null;
+        if (r.OptionalString("fallback_cp:encryption_key") is { } keyText)
+        {
+            key = SnapshotKey.TryParse(keyText, out var keyError) ?? throw ConfigReader.Invalid("fallback_cp:encryption_key", "<hidden>", keyError!);
+        }
+        return new FallbackCpConfig
+        {
+            AwsS3 = r.Exists("fallback_cp:aws_s3") ? S3(r) : null,
+            Schedule = schedule,
+            EncryptionKey = key,
+            Retain = r.Int("fallback_cp:retain", 10, 1, 10_000),
+            Folder = r.OptionalString("fallback_cp:folder"),
+            FallbackAfter = r.Duration("fallback_cp:fallback_after", TimeSpan.FromSeconds(5)),
+            PollInterval = r.Duration("fallback_cp:poll_interval", TimeSpan.FromSeconds(5)),
+        };
+    }
+
+    private static S3Config S3(ConfigReader r)
+    {
+        const string p = "fallback_cp:aws_s3:";
+        var accessKey = r.OptionalString(p + "access_key");
+        var secretKey = r.OptionalString(p + "secret_key");
+        if ((accessKey is null) != (secretKey is null))
+        {
+            throw ConfigReader.Invalid(p + (accessKey is null ? "access_key" : "secret_key"), "", "set both access_key and secret_key, or neither to use the default AWS credential chain");
+        }
+        Uri? endpoint = null;
+        if (r.OptionalString(p + "endpoint") is { } endpointText &&
+            (!Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https")))
+        {
+            throw ConfigReader.Invalid(p + "endpoint", endpointText, "expected an absolute http:// or https:// URL");
+        }
+        var sse = r.OptionalString(p + "server_side_encryption");
+        if (sse is not null && sse is not ("AES256" or "aws:kms"))
+        {
+            throw ConfigReader.Invalid(p + "server_side_encryption", sse, "expected AES256 or aws:kms");
+        }
+        var kms = r.OptionalString(p + "kms_key_id");
+        if (kms is not null && sse != "aws:kms")
+        {
+            throw ConfigReader.Invalid(p + "kms_key_id", kms, "kms_key_id needs server_side_encryption: aws:kms");
+        }
+        return new S3Config
+        {
+            AccessKey = accessKey,
+            SecretKey = secretKey,
+            Region = r.String(p + "region", "us-east-1"),
+            ConfigBucket = Bucket(r, p + "config_bucket"),
+            ResourceBucket = Bucket(r, p + "resource_bucket"),
+            Endpoint = endpoint,
+            UsePathStyle = r.Bool(p + "use_path_style", endpoint is not null),
+            ServerSideEncryption = sse,
+            KmsKeyId = kms,
+        };
+    }
+
+    private static string Bucket(ConfigReader r, string key)
+    {
+        var name = r.OptionalString(key) ?? throw ConfigReader.Invalid(key, "", "a bucket name is required");
+        return System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+            ? name
+            : throw ConfigReader.Invalid(key, name, "expected an S3 bucket name: 3-63 characters of a-z, 0-9, '.' and '-'");
     }
 
     private static OrleansConfig Orleans(ConfigReader r)

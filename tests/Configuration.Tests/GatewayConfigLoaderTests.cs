@@ -114,3 +114,81 @@ public class GatewayConfigLoaderTests
         Assert.Equal(TimeSpan.FromMilliseconds(ms), value);
     }
 }
+
+public class FallbackCpConfigTests
+{
+    private static GatewayConfig Load(string yaml)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"og-config-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        try
+        {
+            return GatewayConfigLoader.Load(new ConfigurationBuilder().Add(new YamlConfigurationSource(path, optional: false)).Build());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void The_seed_documents_block_is_read_verbatim()
+    {
+        var config = Load("""
+            fallback_cp:
+              aws_s3:
+                access_key: your-aws-iam-access-key
+                region: ap-south-1
+                config_bucket: bucket-to-push-config-data
+                resource_bucket: bucket-to-push-resource-data
+                secret_key: your-aws-iam-secret-access-key
+              cron_spec: '@every 1m'
+            """).FallbackCp;
+        Assert.Equal("ap-south-1", config.AwsS3!.Region);
+        Assert.Equal("bucket-to-push-config-data", config.AwsS3.ConfigBucket);
+        Assert.Equal("bucket-to-push-resource-data", config.AwsS3.ResourceBucket);
+        Assert.Equal(TimeSpan.FromMinutes(1), config.Schedule.Interval);
+        Assert.DoesNotContain("your-aws-iam-secret-access-key", config.AwsS3.ToString());
+        Assert.False(config.AwsS3.UsePathStyle);
+    }
+
+    [Fact]
+    public void Without_aws_s3_the_folder_store_is_used_with_defaults()
+    {
+        var config = Load("# nothing\n").FallbackCp;
+        Assert.Null(config.AwsS3);
+        Assert.Equal(10, config.Retain);
+        Assert.Equal(TimeSpan.FromSeconds(5), config.FallbackAfter);
+        Assert.Null(config.EncryptionKey);
+    }
+
+    [Fact]
+    public void An_endpoint_implies_path_style_and_a_key_is_parsed()
+    {
+        var key = Convert.ToBase64String(new byte[32]);
+        var config = Load($"""
+            fallback_cp:
+              aws_s3: {"{"}config_bucket: cfg, resource_bucket: res, endpoint: "http://127.0.0.1:9000"{"}"}
+              encryption_key: {key}
+              cron_spec: '*/10 * * * * *'
+            """).FallbackCp;
+        Assert.True(config.AwsS3!.UsePathStyle);
+        Assert.Equal(new Uri("http://127.0.0.1:9000"), config.AwsS3.Endpoint);
+        Assert.NotNull(config.EncryptionKey);
+    }
+
+    [Theory]
+    [InlineData("fallback_cp:\n  cron_spec: '@every soon'\n", "fallback_cp.cron_spec = \"@every soon\"")]
+    [InlineData("fallback_cp:\n  cron_spec: '* * *'\n", "has 3 fields")]
+    [InlineData("fallback_cp:\n  aws_s3: {resource_bucket: res}\n", "fallback_cp.aws_s3.config_bucket = \"\": a bucket name is required")]
+    [InlineData("fallback_cp:\n  aws_s3: {config_bucket: Bad_Name, resource_bucket: res}\n", "expected an S3 bucket name")]
+    [InlineData("fallback_cp:\n  aws_s3: {config_bucket: cfg, resource_bucket: res, access_key: a}\n", "set both access_key and secret_key")]
+    [InlineData("fallback_cp:\n  aws_s3: {config_bucket: cfg, resource_bucket: res, endpoint: 'ftp://x'}\n", "expected an absolute http:// or https:// URL")]
+    [InlineData("fallback_cp:\n  aws_s3: {config_bucket: cfg, resource_bucket: res, server_side_encryption: rot13}\n", "expected AES256 or aws:kms")]
+    [InlineData("fallback_cp:\n  encryption_key: c2hvcnQ=\n", "fallback_cp.encryption_key = \"<hidden>\": expected 32 bytes")]
+    [InlineData("fallback_cp:\n  fallback_after: soon\n", "fallback_cp.fallback_after = \"soon\"")]
+    public void Bad_values_stop_with_key_and_value(string yaml, string expected)
+    {
+        Assert.Contains(expected, Assert.Throws<GatewayConfigException>(() => Load(yaml)).Message);
+    }
+}
