@@ -43,7 +43,18 @@ if ! as_root runuser -u postgres -- psql -p "$pg_port" -qtAc "SELECT 1 FROM pg_d
   as_root runuser -u postgres -- createdb -p "$pg_port" -O og_test og_test
 fi
 
+# s3rver, the S3-protocol server of the tests, pinned in tests/s3rver (lock file without registry addresses).
+if ! command -v node >/dev/null 2>&1; then
+  echo "test-deps: installing Node.js from apt"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -f tests/s3rver/node_modules/s3rver/bin/s3rver.js ]; then
+  echo "test-deps: installing s3rver from npm"
+  (cd tests/s3rver && npm ci --no-fund --no-audit --loglevel=error >/dev/null)
+fi
+
 cat > .test-env <<ENV
 export OG_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=og_test;Password=$pw;Database=og_test"
 ENV
-echo "test-deps: PostgreSQL $pg_version on port $pg_port ready"
+echo "test-deps: PostgreSQL $pg_version on port $pg_port ready; s3rver installed"

@@ -92,7 +92,7 @@ public static class GroupEndpoints
             w.WritePropertyName("config");
             w.WriteRawValue(export.ConfigJson, skipInputValidation: true);
             w.WritePropertyName("resources");
-            WriteConfigs(w, export);
+            StandaloneConfig.Write(w, export);
             w.WriteEndObject();
         });
     }
@@ -106,7 +106,7 @@ public static class GroupEndpoints
             return AdminResponses.Error(info.Status, info.Error!);
         }
         var export = await grain.Export();
-        return AdminResponses.Json(200, w => WriteConfigs(w, export));
+        return AdminResponses.Json(200, w => StandaloneConfig.Write(w, export));
     }
 
     private static async Task<IResult> PutConfigsAsync(HttpRequest request, IGrainFactory grains, GatewayConfig config)
@@ -141,23 +141,6 @@ public static class GroupEndpoints
 
     private static bool IsYaml(HttpRequest request) =>
         request.ContentType is { } type && (type.Contains("yaml", StringComparison.OrdinalIgnoreCase) || type.Contains("yml", StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>The APISIX standalone shape: one array of values per kind plus <c>&lt;kind&gt;_conf_version</c>.</summary>
-    private static void WriteConfigs(Utf8JsonWriter w, GroupExport export)
-    {
-        w.WriteStartObject();
-        foreach (var kind in ResourceKinds.All)
-        {
-            w.WriteStartArray(kind.PathName());
-            foreach (var item in export.Resources.Where(r => r.Kind == kind).OrderBy(r => r.Id, StringComparer.Ordinal))
-            {
-                w.WriteRawValue(item.Json, skipInputValidation: true);
-            }
-            w.WriteEndArray();
-            w.WriteNumber($"{kind.PathName()}_conf_version", export.Version);
-        }
-        w.WriteEndObject();
-    }
 
     private static IResult GroupResponse(GroupResult result) =>
         result.Error is not null

@@ -1,0 +1,59 @@
+using OrleansGateway.Contracts.Snapshots;
+using OrleansGateway.Snapshots.Stores;
+
+namespace OrleansGateway.Snapshots;
+
+/// <summary>
+/// A data plane's view of one group's snapshots of one content kind: polls the <c>latest</c> manifest with a
+/// conditional GET, and fetches, verifies and decodes the object only when the manifest names a newer version.
+/// </summary>
+public sealed class SnapshotReader(ISnapshotStore store, SnapshotLayout layout, string group, string content, SnapshotKey? key)
+{
+    private string? _etag;
+
+    /// <summary>What one poll found.</summary>
+    public sealed record PollResult(PollOutcome Outcome, SnapshotCodec.Document? Document, SnapshotManifest? Manifest);
+
+    /// <summary>
+    /// Polls once. Returns <see cref="PollOutcome.Newer"/> with the verified document when the store holds a version
+    /// above <paramref name="currentVersion"/>. Throws <see cref="SnapshotRejectedException"/> when the snapshot fails
+    /// verification and <see cref="SnapshotStoreException"/> when the store cannot be read.
+    /// </summary>
+    public async Task<PollResult> PollAsync(long currentVersion, CancellationToken cancellationToken)
+    {
+        var bucket = layout.BucketOf(content);
+        var latest = await store.GetAsync(bucket, SnapshotLayout.LatestKey(group, content), _etag, cancellationToken);
+        if (latest is null)
+        {
+            return new PollResult(PollOutcome.Missing, null, null);
+        }
+        if (latest.NotModified)
+        {
+            return new PollResult(PollOutcome.Unchanged, null, null);
+        }
+        var manifest = SnapshotCodec.ParseManifest(latest.Data);
+        if (manifest.Version <= currentVersion)
+        {
+            _etag = latest.ETag;
+            return new PollResult(PollOutcome.NotNewer, null, manifest);
+        }
+        var data = await store.GetAsync(bucket, manifest.Object, null, cancellationToken)
+            ?? throw new SnapshotRejectedException(SnapshotRejection.SizeMismatch, $"object {manifest.Object} named by the manifest is missing");
+        var document = SnapshotCodec.Decode(manifest, data.Data, group, content, key);
+        _etag = latest.ETag; // remember only after the snapshot verified: a refused one is retried next poll
+        return new PollResult(PollOutcome.Newer, document, manifest);
+    }
+}
+
+/// <summary>What a poll found.</summary>
+public enum PollOutcome
+{
+    /// <summary>No snapshot of the group exists yet.</summary>
+    Missing,
+    /// <summary>The manifest has not changed since the last poll.</summary>
+    Unchanged,
+    /// <summary>The manifest names a version not newer than the one served.</summary>
+    NotNewer,
+    /// <summary>A newer, verified snapshot.</summary>
+    Newer,
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace OrleansGateway.TestSupport;
+
+/// <summary>
+/// A real S3-protocol server (the npm package s3rver, pinned in tests/s3rver and installed by scripts/test-deps.sh)
+/// on a free loopback port, with the given buckets. Its credentials are s3rver's fixed S3RVER/S3RVER.
+/// Stop/Start keep the data folder, to simulate an outage.
+/// </summary>
+public sealed class S3rverProcess : IAsyncDisposable
+{
+    public const string AccessKey = "S3RVER";
+    public const string SecretKey = "S3RVER";
+
+    private readonly string[] _buckets;
+    private Process? _process;
+
+    private S3rverProcess(string directory, int port, string[] buckets)
+    {
+        Directory = directory;
+        Port = port;
+        _buckets = buckets;
+    }
+
+    public string Directory { get; }
+
+    public int Port { get; }
+
+    public Uri Endpoint => new($"http://127.0.0.1:{Port}");
+
+    public static async Task<S3rverProcess> StartAsync(params string[] buckets)
+    {
+        var server = new S3rverProcess(RepoPaths.TempFolder("og-s3"), FreePorts.Next(), buckets);
+        await server.StartAsync();
+        return server;
+    }
+
+    public async Task StartAsync()
+    {
+        var script = Path.Combine(RepoPaths.Root, "tests", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js");
+        if (!File.Exists(script))
+        {
+            throw new FileNotFoundException("s3rver is not installed: run scripts/test-deps.sh (npm ci in tests/s3rver)", script);
+        }
+        var info = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { script, "-d", Directory, "-a", "127.0.0.1", "-p", Port.ToString(), "--silent" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        foreach (var bucket in _buckets)
+        {
+            info.ArgumentList.Add("--configure-bucket");
+            info.ArgumentList.Add(bucket);
+        }
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"s3rver exited with {_process.ExitCode}");
+            }
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        throw new TimeoutException("s3rver did not listen within 30 s");
+    }
+
+    /// <summary>SIGKILL the server (an outage); <see cref="StartAsync"/> brings it back with the same data.</summary>
+    public void Stop()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit(10_000);
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        return ValueTask.CompletedTask;
+    }
+}
