@@ -17,6 +17,7 @@ var app = builder.Build();
 await app.InitializeStorageAsync();
 app.MapAdminApi();
 app.MapOpenApi();
+app.LogWhenReady(config);
 
 await app.RunAsync();
 return 0;

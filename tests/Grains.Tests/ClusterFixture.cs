@@ -3,7 +3,11 @@ using Orleans.Hosting;
 using Orleans.TestingHost;
 using OrleansGateway.Contracts.Streams;
 using OrleansGateway.Grains.Storage;
+using OrleansGateway.Contracts.Scheduling;
+using OrleansGateway.Grains.Snapshots;
 using OrleansGateway.Persistence.Sqlite;
+using OrleansGateway.Snapshots;
+using OrleansGateway.Snapshots.Stores;
 
 namespace OrleansGateway.Grains.Tests;
 
@@ -51,6 +55,11 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(GroupStreams.PubSubStore);
             silo.AddMemoryStreams(GroupStreams.Provider);
             silo.AddStartupTask((sp, ct) => sp.GetRequiredService<IGroupStore>().InitializeAsync(ct));
+            silo.UseInMemoryReminderService();
+            silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = SnapshotSchedule.MinimumReminderPeriod);
+            silo.Services.AddSingleton<ISnapshotStore>(new FolderSnapshotStore(Path.Combine(Folder, "snapshots")));
+            silo.Services.AddSingleton(sp => new SnapshotWriter(sp.GetRequiredService<ISnapshotStore>(), SnapshotLayout.Embedded, null, 3, TimeProvider.System));
+            silo.Services.AddSingleton(new SnapshotSchedule(CronSchedule.Parse("@every 1h")));
         }
     }
 

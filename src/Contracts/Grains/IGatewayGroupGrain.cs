@@ -64,6 +64,14 @@ public interface IGatewayGroupGrain : IGrainWithStringKey
     [Alias("ReplaceAll")]
     Task<AdminResult> ReplaceAll(string body);
 
+    /// <summary>
+    /// Disaster recovery: replaces every resource and the instance configuration with a snapshot's
+    /// (<paramref name="resourcesJson"/> in the standalone shape, <paramref name="configJson"/>) in one new version,
+    /// higher than any before, so data planes apply it.
+    /// </summary>
+    [Alias("Restore")]
+    Task<AdminResult> Restore(string resourcesJson, string configJson, long fromSnapshotVersion);
+
     /// <summary>The instance configuration (<c>keyring</c>, <c>discovery</c>).</summary>
     [ReadOnly, Alias("GetConfig")]
     Task<GroupResult> GetConfig();

@@ -42,9 +42,16 @@ public sealed partial class GatewayGroupGrain
         return Task.FromResult(new ChangeSet(GroupId, version, current, false, upserted, deleted, changed.ConfigChanged));
     }
 
-    public Task<AdminResult> ReplaceAll(string body) => ExclusiveAsync(() => ReplaceAllCoreAsync(body));
+    public Task<AdminResult> ReplaceAll(string body) => ExclusiveAsync(() => ReplaceAsync(body, configJson: null, restoredFrom: null));
 
-    private async Task<AdminResult> ReplaceAllCoreAsync(string body)
+    public Task<AdminResult> Restore(string resourcesJson, string configJson, long fromSnapshotVersion) =>
+        ExclusiveAsync(() => ReplaceAsync(resourcesJson, configJson, fromSnapshotVersion));
+
+    /// <summary>
+    /// Replaces every resource (and, for a restore, the instance configuration) in one new version. A bulk import's
+    /// <c>&lt;kind&gt;_conf_version</c> lower than the group's version is refused as stale; a restore ignores it.
+    /// </summary>
+    private async Task<AdminResult> ReplaceAsync(string body, string? configJson, long? restoredFrom)
     {
         if (_group is null)
         {
@@ -60,15 +67,19 @@ public sealed partial class GatewayGroupGrain
         {
             return AdminResult.Fail(400, error!, _group.Version);
         }
-        if (set.HighestConfVersion is { } conf && conf < _group.Version)
+        if (restoredFrom is null && set.HighestConfVersion is { } conf && conf < _group.Version)
         {
             return AdminResult.Fail(409, $"stale configuration: conf_version {conf} is lower than the group's version {_group.Version}", _group.Version);
+        }
+        if (configJson is not null && CheckConfig(configJson, out configJson) is { } configError)
+        {
+            return AdminResult.Fail(400, configError, _group.Version);
         }
         var previous = _group.Version;
         var version = previous + 1;
         var now = Now;
         var stored = set.Items.Select(item => ToStored(item, version, now)).ToList();
-        var (outcome, _) = await CommitAsync(stored, [], [new ChangeRecord(version, ChangeKind.Reset, ResourceKind.Route, "*")], replaceAll: true);
+        var (outcome, _) = await CommitAsync(stored, [], [new ChangeRecord(version, ChangeKind.Reset, ResourceKind.Route, "*")], replaceAll: true, configJson: configJson);
         if (outcome != CommitOutcome.Committed)
         {
             return Failure(outcome);
@@ -78,9 +89,33 @@ public sealed partial class GatewayGroupGrain
         {
             _resources.Upsert(resource, item.References, item.Credentials);
         }
-        logger.LogInformation("Replaced gateway group {Group} with {Count} resources at version {Version}", GroupId, stored.Count, version);
+        if (restoredFrom is { } from)
+        {
+            logger.LogWarning("Restored gateway group {Group} from snapshot version {Snapshot}: {Count} resources, now at version {Version}", GroupId, from, stored.Count, version);
+        }
+        else
+        {
+            logger.LogInformation("Replaced gateway group {Group} with {Count} resources at version {Version}", GroupId, stored.Count, version);
+        }
         await PublishAsync(version, previous, [], reset: true);
         return new AdminResult(200, null, null, version);
+    }
+
+    /// <summary>Validates an instance configuration; null when valid, with its compact form.</summary>
+    private static string? CheckConfig(string body, out string normalized)
+    {
+        normalized = body;
+        var json = ResourceValidator.ParseObject(body, out var parseError);
+        if (json is null)
+        {
+            return parseError;
+        }
+        if (InstanceConfigSchema.Check(json) is { } error)
+        {
+            return $"invalid configuration: {error}";
+        }
+        normalized = json.ToJsonString();
+        return null;
     }
 
     private StoredResource ToStored(BulkConfig.Item item, long version, long now)
@@ -102,17 +137,11 @@ public sealed partial class GatewayGroupGrain
         {
             return GroupMissing();
         }
-        var json = ResourceValidator.ParseObject(body, out var parseError);
-        if (json is null)
+        if (CheckConfig(body, out var text) is { } error)
         {
-            return new GroupResult(400, parseError, Info(_group));
-        }
-        if (InstanceConfigSchema.Check(json) is { } error)
-        {
-            return new GroupResult(400, $"invalid configuration: {error}", Info(_group));
+            return new GroupResult(400, error, Info(_group));
         }
         var previous = _group.Version;
-        var text = json.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
         var (outcome, version) = await CommitAsync([], [], [new ChangeRecord(previous + 1, ChangeKind.Config, ResourceKind.Route, "")], configJson: text);
         if (outcome != CommitOutcome.Committed)
         {

@@ -87,6 +87,10 @@ public sealed partial class GatewayGroupGrain(
             return new GroupResult(409, $"gateway group \"{GroupId}\" already exists", Info(_group));
         }
         var created = await CreateRecordAsync(name, description, CancellationToken.None);
+        if (created)
+        {
+            await GrainFactory.GetGrain<ISnapshotGrain>(GroupId).Ensure();
+        }
         logger.LogInformation("Created gateway group {Group}", GroupId);
         return new GroupResult(created ? 201 : 409, created ? null : $"gateway group \"{GroupId}\" already exists", Info(_group!));
     }
@@ -105,6 +109,7 @@ public sealed partial class GatewayGroupGrain(
         }
         var info = Info(_group);
         await store.DeleteGroupAsync(GroupId, CancellationToken.None);
+        await GrainFactory.GetGrain<ISnapshotGrain>(GroupId).Disable();
         _group = null;
         _resources.Clear();
         _changes.Load([]);

@@ -21,6 +21,7 @@ public static class AdminApiExtensions
         app.MapResourceEndpoints();
         app.MapGroupEndpoints();
         app.MapClusterEndpoints();
+        app.MapSnapshotEndpoints();
         return app;
     }
 }

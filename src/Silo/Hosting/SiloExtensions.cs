@@ -33,9 +33,21 @@ public static class SiloExtensions
                 UseEmbedded(silo, config);
             }
             silo.AddMemoryStreams(GroupStreams.Provider);
-            silo.AddStartupTask(static (sp, _) => sp.GetRequiredService<IGrainFactory>().GetGrain<IGatewayGroupGrain>("default").GetInfo());
+            silo.AddGatewaySnapshots(config);
+            silo.AddStartupTask(ArmSnapshotsAsync);
         });
         return builder;
+    }
+
+    /// <summary>At cluster start: make sure the default group exists, and arm every group's snapshot schedule.</summary>
+    private static async Task ArmSnapshotsAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var grains = services.GetRequiredService<IGrainFactory>();
+        await grains.GetGrain<IGatewayGroupGrain>("default").GetInfo();
+        foreach (var group in await grains.GetGrain<IGatewayGroupDirectoryGrain>(0).List())
+        {
+            await grains.GetGrain<ISnapshotGrain>(group.Id).Ensure();
+        }
     }
 
     private static void UseEmbedded(ISiloBuilder silo, GatewayConfig config)
