@@ -55,4 +55,6 @@ public sealed record SnapshotStatus
     [Id(9)] public string ResourceLocation { get; init; } = "";
     /// <summary>The config bucket location.</summary>
     [Id(10)] public string ConfigLocation { get; init; } = "";
+    /// <summary>The silo that holds the snapshot duty now.</summary>
+    [Id(11)] public string Silo { get; init; } = "";
 }

@@ -15,7 +15,8 @@ public sealed class SnapshotGrain(
     SnapshotWriter writer,
     SnapshotSchedule schedule,
     ILogger<SnapshotGrain> logger,
-    TimeProvider time) : Grain, ISnapshotGrain, IRemindable
+    TimeProvider time,
+    ILocalSiloDetails silo) : Grain, ISnapshotGrain, IRemindable
 {
     private const string ReminderName = "snapshot";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
@@ -34,6 +35,7 @@ public sealed class SnapshotGrain(
             Group = Group,
             ResourceLocation = writer.Store.Describe(writer.Layout.ResourceBucket),
             ConfigLocation = writer.Store.Describe(writer.Layout.ConfigBucket),
+            Silo = silo.SiloAddress.ToString(),
         };
         var first = schedule.Schedule.Next(time.GetUtcNow());
         _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(Until(first), Timeout.InfiniteTimeSpan) { KeepAlive = true });

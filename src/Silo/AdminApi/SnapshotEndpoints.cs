@@ -128,6 +128,7 @@ public static class SnapshotEndpoints
         WriteOptional(w, "next_attempt_at", s.NextAttemptAt);
         w.WriteString("resource_bucket", s.ResourceLocation);
         w.WriteString("config_bucket", s.ConfigLocation);
+        w.WriteString("silo", s.Silo);
         w.WriteEndObject();
     }
 
