@@ -15,18 +15,11 @@ const string Key = "bench-snapshot-admin-key-0123456789";
 foreach (var routes in sizes)
 {
     await using var s3 = await S3rverProcess.StartAsync("res-bucket", "cfg-bucket");
-    await using var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-snapbench"), extraEnv: new Dictionary<string, string>
-    {
-        ["deployment__admin__admin_key__0__key"] = Key,
-        ["deployment__admin__max_body_bytes"] = (256 * 1024 * 1024).ToString(CultureInfo.InvariantCulture),
-        ["fallback_cp__aws_s3__access_key"] = S3rverProcess.AccessKey,
-        ["fallback_cp__aws_s3__secret_key"] = S3rverProcess.SecretKey,
-        ["fallback_cp__aws_s3__config_bucket"] = "cfg-bucket",
-        ["fallback_cp__aws_s3__resource_bucket"] = "res-bucket",
-        ["fallback_cp__aws_s3__endpoint"] = s3.Endpoint.ToString(),
-        ["fallback_cp__cron_spec"] = "@every 24h",
-        ["fallback_cp__retain"] = "2",
-    });
+    var env = s3.SiloEnvironment("res-bucket", "cfg-bucket", "@every 24h");
+    env["deployment__admin__admin_key__0__key"] = Key;
+    env["deployment__admin__max_body_bytes"] = (256 * 1024 * 1024).ToString(CultureInfo.InvariantCulture);
+    env["fallback_cp__retain"] = "2";
+    await using var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-snapbench"), extraEnv: env);
     using var admin = new HttpClient { BaseAddress = silo.Http.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
     admin.DefaultRequestHeaders.Add("X-API-KEY", Key);
 

@@ -4,7 +4,7 @@ namespace OrleansGateway.Configuration.Tests;
 
 public class GatewayConfigLoaderTests
 {
-    private static GatewayConfig Load(string yaml, IDictionary<string, string?>? overrides = null)
+    internal static GatewayConfig Load(string yaml, IDictionary<string, string?>? overrides = null)
     {
         var path = Path.Combine(Path.GetTempPath(), $"og-config-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, yaml);
@@ -117,19 +117,7 @@ public class GatewayConfigLoaderTests
 
 public class FallbackCpConfigTests
 {
-    private static GatewayConfig Load(string yaml)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"og-config-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, yaml);
-        try
-        {
-            return GatewayConfigLoader.Load(new ConfigurationBuilder().Add(new YamlConfigurationSource(path, optional: false)).Build());
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static GatewayConfig Load(string yaml) => GatewayConfigLoaderTests.Load(yaml);
 
     [Fact]
     public void The_seed_documents_block_is_read_verbatim()

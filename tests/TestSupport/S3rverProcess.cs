@@ -29,6 +29,18 @@ public sealed class S3rverProcess : IAsyncDisposable
 
     public Uri Endpoint => new($"http://127.0.0.1:{Port}");
 
+    /// <summary>The environment that points a silo's <c>fallback_cp.aws_s3</c> at this server.</summary>
+    public Dictionary<string, string> SiloEnvironment(string resourceBucket, string configBucket, string cronSpec, string accessKey = AccessKey, string secretKey = SecretKey) => new()
+    {
+        ["fallback_cp__aws_s3__access_key"] = accessKey,
+        ["fallback_cp__aws_s3__secret_key"] = secretKey,
+        ["fallback_cp__aws_s3__region"] = "ap-south-1",
+        ["fallback_cp__aws_s3__config_bucket"] = configBucket,
+        ["fallback_cp__aws_s3__resource_bucket"] = resourceBucket,
+        ["fallback_cp__aws_s3__endpoint"] = Endpoint.ToString(),
+        ["fallback_cp__cron_spec"] = cronSpec,
+    };
+
     public static async Task<S3rverProcess> StartAsync(params string[] buckets)
     {
         var server = new S3rverProcess(RepoPaths.TempFolder("og-s3"), FreePorts.Next(), buckets);

@@ -14,18 +14,10 @@ public class SnapshotFailoverTests
     {
         await using var db = await PostgresDatabase.CreateAsync();
         await using var s3 = await S3rverProcess.StartAsync("res-bucket", "cfg-bucket");
-        var env = new Dictionary<string, string>
-        {
-            ["deployment__orleans__postgresql__connection_string"] = db.ConnectionString,
-            ["deployment__orleans__cluster_id"] = db.Name,
-            ["deployment__admin__admin_key__0__key"] = Key,
-            ["fallback_cp__aws_s3__access_key"] = S3rverProcess.AccessKey,
-            ["fallback_cp__aws_s3__secret_key"] = S3rverProcess.SecretKey,
-            ["fallback_cp__aws_s3__config_bucket"] = "cfg-bucket",
-            ["fallback_cp__aws_s3__resource_bucket"] = "res-bucket",
-            ["fallback_cp__aws_s3__endpoint"] = s3.Endpoint.ToString(),
-            ["fallback_cp__cron_spec"] = "@every 2s",
-        };
+        var env = s3.SiloEnvironment("res-bucket", "cfg-bucket", "@every 2s");
+        env["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
+        env["deployment__orleans__cluster_id"] = db.Name;
+        env["deployment__admin__admin_key__0__key"] = Key;
         var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-snapfo"), extraEnv: env)));
         try
         {

@@ -40,17 +40,12 @@ public sealed class SnapshotToS3Tests : IAsyncLifetime
         await _s3.DisposeAsync();
     }
 
-    private static Dictionary<string, string> SiloEnv(S3rverProcess s3, string secret, string accessKey = S3rverProcess.AccessKey) => new()
+    private static Dictionary<string, string> SiloEnv(S3rverProcess s3, string secret, string accessKey = S3rverProcess.AccessKey)
     {
-        ["fallback_cp__aws_s3__access_key"] = accessKey,
-        ["fallback_cp__aws_s3__secret_key"] = secret,
-        ["fallback_cp__aws_s3__region"] = "ap-south-1",
-        ["fallback_cp__aws_s3__config_bucket"] = ConfigBucket,
-        ["fallback_cp__aws_s3__resource_bucket"] = ResourceBucket,
-        ["fallback_cp__aws_s3__endpoint"] = s3.Endpoint.ToString(),
-        ["fallback_cp__cron_spec"] = "@every 2s",
-        ["fallback_cp__retain"] = "3",
-    };
+        var env = s3.SiloEnvironment(ResourceBucket, ConfigBucket, "@every 2s", accessKey, secret);
+        env["fallback_cp__retain"] = "3";
+        return env;
+    }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
