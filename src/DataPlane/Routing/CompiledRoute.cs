@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace OrleansGateway.DataPlane.Routing;
+
+/// <summary>
+/// A route's matching rules, compiled once per configuration version. The uri is matched by the
+/// <see cref="RouteTable"/>; <see cref="MatchesRest"/> checks hosts, methods, client address and vars.
+/// </summary>
+public sealed class CompiledRoute
+{
+    public required string Id { get; init; }
+
+    /// <summary>Among routes for the same uri, the higher wins (APISIX <c>priority</c>).</summary>
+    public int Priority { get; init; }
+
+    /// <summary><c>uri</c>/<c>uris</c>; a trailing <c>*</c> makes a prefix.</summary>
+    public required IReadOnlyList<string> Uris { get; init; }
+
+    public IReadOnlyList<HostPattern> Hosts { get; init; } = [];
+
+    /// <summary>Allowed methods; empty means any.</summary>
+    public IReadOnlySet<string> Methods { get; init; } = new HashSet<string>();
+
+    public IReadOnlyList<IPNetwork> RemoteAddrs { get; init; } = [];
+
+    public VarsExpression Vars { get; init; } = VarsExpression.Compile(null);
+
+    /// <summary>The route's value as stored (for the proxy's plugins and upstream).</summary>
+    public JsonObject? Value { get; init; }
+
+    public bool MatchesRest(IRequestView request)
+    {
+        if (Methods.Count > 0 && !Methods.Contains(request.Method))
+        {
+            return false;
+        }
+        if (Hosts.Count > 0 && !AnyHost(request.Host))
+        {
+            return false;
+        }
+        if (RemoteAddrs.Count > 0 && (request.RemoteAddress is not { } ip || !AnyNetwork(ip)))
+        {
+            return false;
+        }
+        return Vars.IsEmpty || Vars.Matches(request);
+    }
+
+    private bool AnyHost(string host)
+    {
+        foreach (var pattern in Hosts)
+        {
+            if (pattern.Matches(host))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private bool AnyNetwork(IPAddress ip)
+    {
+        if (ip.IsIPv4MappedToIPv6)
+        {
+            ip = ip.MapToIPv4();
+        }
+        foreach (var network in RemoteAddrs)
+        {
+            if (network.Contains(ip))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Compiles a stored route value; null for a disabled route (<c>status: 0</c>). Hosts come from the route, or
+    /// from its service when the route names none (APISIX's inheritance).
+    /// </summary>
+    public static CompiledRoute? Compile(JsonObject route, JsonObject? service)
+    {
+        if (route["status"]?.GetValue<int>() == 0)
+        {
+            return null;
+        }
+        var uris = route["uris"] is JsonArray list ? list.Select(u => u!.GetValue<string>()).ToList() : [route["uri"]!.GetValue<string>()];
+        var hosts = Strings(route, "hosts", "host");
+        if (hosts.Count == 0 && service is not null)
+        {
+            hosts = Strings(service, "hosts", "host");
+        }
+        return new CompiledRoute
+        {
+            Id = route["id"]!.GetValue<string>(),
+            Priority = route["priority"]?.GetValue<int>() ?? 0,
+            Uris = uris,
+            Hosts = hosts.Select(HostPattern.Parse).ToList(),
+            Methods = Strings(route, "methods", null).ToHashSet(StringComparer.Ordinal),
+            RemoteAddrs = Strings(route, "remote_addrs", "remote_addr").Select(ParseNetwork).ToList(),
+            Vars = VarsExpression.Compile(route["vars"] as JsonArray),
+            Value = route,
+        };
+    }
+
+    private static List<string> Strings(JsonObject obj, string plural, string? singular)
+    {
+        if (obj[plural] is JsonArray many)
+        {
+            return many.Select(v => v!.GetValue<string>()).ToList();
+        }
+        return singular is not null && obj[singular] is JsonValue one ? [one.GetValue<string>()] : [];
+    }
+
+    private static IPNetwork ParseNetwork(string text)
+    {
+        if (text.Contains('/'))
+        {
+            return IPNetwork.Parse(text);
+        }
+        var ip = IPAddress.Parse(text);
+        return new IPNetwork(ip, ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+    }
+}

@@ -1,0 +1,31 @@
+using System.Net;
+
+namespace OrleansGateway.DataPlane.Routing;
+
+/// <summary>What routing may look at in a request; an HttpContext adapter in the proxy, a plain object in tests.</summary>
+public interface IRequestView
+{
+    /// <summary>The HTTP method, upper case.</summary>
+    string Method { get; }
+
+    /// <summary>The path, without the query string.</summary>
+    string Path { get; }
+
+    /// <summary>The host without port, lower case.</summary>
+    string Host { get; }
+
+    /// <summary>The client address.</summary>
+    IPAddress? RemoteAddress { get; }
+
+    /// <summary>The raw query string without <c>?</c>.</summary>
+    string QueryString { get; }
+
+    /// <summary>A request header (first value), or null.</summary>
+    string? Header(string name);
+
+    /// <summary>A query argument (first value), or null.</summary>
+    string? Query(string name);
+
+    /// <summary>A cookie, or null.</summary>
+    string? Cookie(string name);
+}
