@@ -6,8 +6,8 @@ if (!DataPlaneStartup.TryLoad(builder.Configuration, args, out var config))
     return 2;
 }
 
-builder.AddDataPlaneListeners(config);
+builder.AddDataPlane(config);
 var app = builder.Build();
-app.MapDataPlaneEndpoints(config);
+app.MapDataPlane(config);
 await app.RunAsync();
 return 0;

@@ -1,12 +1,12 @@
-using System.Text.Json;
 using OrleansGateway.Configuration;
+using OrleansGateway.DataPlane.Proxy;
+using OrleansGateway.DataPlane.Sources;
+using OrleansGateway.Snapshots;
+using OrleansGateway.Snapshots.Stores;
 
 namespace OrleansGateway.DataPlane.Hosting;
 
-/// <summary>
-/// The data plane's host wiring. For now it listens on the proxy and status ports and answers as APISIX does when
-/// no route matches; the route table, sources and plugins come with the data-plane issue.
-/// </summary>
+/// <summary>The data plane's host wiring: the proxy on <c>apisix.node_listen</c>, status on <c>apisix.control</c>.</summary>
 public static class DataPlaneStartup
 {
     public static bool TryLoad(IConfigurationManager configuration, string[] args, out GatewayConfig config)
@@ -25,7 +25,7 @@ public static class DataPlaneStartup
         }
     }
 
-    public static WebApplicationBuilder AddDataPlaneListeners(this WebApplicationBuilder builder, GatewayConfig config)
+    public static WebApplicationBuilder AddDataPlane(this WebApplicationBuilder builder, GatewayConfig config)
     {
         builder.WebHost.UseUrls();
         builder.WebHost.ConfigureKestrel(k =>
@@ -34,21 +34,52 @@ public static class DataPlaneStartup
             k.Listen(config.Control);
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(config);
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpForwarder();
+        services.AddSingleton<UpstreamClients>();
+        services.AddSingleton<ProxyConfigHolder>();
+        services.AddSingleton<ProxyMiddleware>();
+        services.AddSingleton<DataPlaneStatus>();
+        services.AddSingleton(new LocalConfigCache(config.DataDir, config.GatewayGroupId));
+        services.AddSingleton<ISnapshotStore>(_ => config.FallbackCp.AwsS3 is { } s3
+            ? new S3SnapshotStore(s3)
+            : new FolderSnapshotStore(config.FallbackCp.Folder ?? Path.Combine(config.DataDir, "snapshots")));
+        services.AddSingleton(sp =>
+        {
+            var layout = config.FallbackCp.AwsS3 is { } s3 ? new SnapshotLayout(s3.ResourceBucket, s3.ConfigBucket) : SnapshotLayout.Embedded;
+            var reader = new SnapshotReader(sp.GetRequiredService<ISnapshotStore>(), layout, config.GatewayGroupId, SnapshotLayout.Resources, config.FallbackCp.EncryptionKey);
+            return new FallbackSnapshotPoller(reader, sp.GetRequiredService<ProxyConfigHolder>(), sp.GetRequiredService<DataPlaneStatus>(),
+                config.ConfigProvider == "yaml" ? "standalone" : "fallback", sp.GetRequiredService<ILoggerFactory>().CreateLogger<FallbackSnapshotPoller>(), sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddHostedService<ConfigSourceSupervisor>();
         return builder;
     }
 
-    public static WebApplication MapDataPlaneEndpoints(this WebApplication app, GatewayConfig config)
+    public static WebApplication MapDataPlane(this WebApplication app, GatewayConfig config)
     {
-        var controlPort = config.Control.Port;
-        app.MapGet("/healthz", () => Results.Text("ok")).RequireHost($"*:{controlPort}");
-        app.MapGet("/status", () => Results.Json(new { gateway_group_id = config.GatewayGroupId, mode = "empty", version = 0 }))
-            .RequireHost($"*:{controlPort}");
-        app.MapFallback(async context =>
+        var holder = app.Services.GetRequiredService<ProxyConfigHolder>();
+        var cache = app.Services.GetRequiredService<LocalConfigCache>();
+        holder.Applied += applied =>
         {
-            context.Response.StatusCode = 404;
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(JsonSerializer.Serialize(new { error_msg = "404 Route Not Found" }));
-        });
+            if (applied.Source != "cache")
+            {
+                cache.Write(applied);
+            }
+        };
+        var controlPort = config.Control.Port;
+        app.MapWhen(c => c.Connection.LocalPort == controlPort, control => control.UseRouting().UseEndpoints(e => e.MapStatusEndpoints(config)));
+        var proxy = app.Services.GetRequiredService<ProxyMiddleware>();
+        app.Run(proxy.InvokeAsync);
         return app;
     }
 }

@@ -29,6 +29,12 @@ public sealed class CompiledRoute
     /// <summary>The route's value as stored (for the proxy's plugins and upstream).</summary>
     public JsonObject? Value { get; init; }
 
+    /// <summary>
+    /// Which upstream serves the route: its inline upstream (<c>routes/ID</c>), its <c>upstream_id</c>
+    /// (<c>upstreams/ID</c>), else its service's inline upstream (<c>services/ID</c>) or <c>upstream_id</c>.
+    /// </summary>
+    public string? UpstreamKey { get; init; }
+
     public bool MatchesRest(IRequestView request)
     {
         if (Methods.Count > 0 && !Methods.Contains(request.Method))
@@ -100,8 +106,14 @@ public sealed class CompiledRoute
             RemoteAddrs = Strings(route, "remote_addrs", "remote_addr").Select(ParseNetwork).ToList(),
             Vars = VarsExpression.Compile(route["vars"] as JsonArray),
             Value = route,
+            UpstreamKey = UpstreamKeyOf(route, "routes") ?? (service is null ? null : UpstreamKeyOf(service, "services")),
         };
     }
+
+    private static string? UpstreamKeyOf(JsonObject owner, string kind) =>
+        owner["upstream"] is JsonObject ? $"{kind}/{owner["id"]!.GetValue<string>()}"
+        : owner["upstream_id"] is JsonValue id ? $"upstreams/{id.GetValue<string>()}"
+        : null;
 
     private static List<string> Strings(JsonObject obj, string plural, string? singular)
     {

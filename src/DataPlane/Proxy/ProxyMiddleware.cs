@@ -1,0 +1,76 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
+
+namespace OrleansGateway.DataPlane.Proxy;
+
+/// <summary>
+/// The proxy: our route table picks the route, the route's upstream picks a node, YARP's forwarder sends the request.
+/// No match answers APISIX's <c>404 {"error_msg":"404 Route Not Found"}</c>. Connection failures before a response
+/// move on to the next node, up to the upstream's <c>retries</c>, for requests without a body.
+/// </summary>
+public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder forwarder, UpstreamClients clients)
+{
+    private static readonly ConditionalWeakTable<UpstreamDefinition, WeightedRoundRobin> Pickers = [];
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var config = holder.Current;
+        var route = config.Routes.Match(new HttpRequestView(context));
+        if (route is null)
+        {
+            await Error(context, 404, "404 Route Not Found");
+            return;
+        }
+        if (route.UpstreamKey is null || !config.Upstreams.TryGetValue(route.UpstreamKey, out var upstream))
+        {
+            await Error(context, 503, "missing upstream configuration in Route or Service");
+            return;
+        }
+        var picker = Pickers.GetValue(upstream, u => new WeightedRoundRobin(u.Nodes));
+        var attempts = 1 + (HasBody(context.Request) ? 0 : upstream.Retries);
+        for (var attempt = 1; attempt <= attempts; attempt++)
+        {
+            if (picker.Next() is not { } node)
+            {
+                await Error(context, 502, "no upstream node available: every node has weight 0");
+                return;
+            }
+            var destination = $"{(upstream.Scheme is "https" or "grpcs" ? "https" : "http")}://{node.Authority}";
+            var error = await forwarder.SendAsync(context, destination, clients.For(upstream), new ForwarderRequestConfig { ActivityTimeout = upstream.ReadTimeout },
+                new HostTransformer(upstream, node, context.Request.Host.Value ?? node.Authority));
+            if (error != ForwarderError.Request || context.Response.HasStarted || attempt == attempts)
+            {
+                return;
+            }
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Features.Set<IForwarderErrorFeature>(null);
+        }
+    }
+
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
+
+    public static Task Error(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["error_msg"] = message }));
+    }
+
+    /// <summary>APISIX <c>pass_host</c>: <c>pass</c> the client's Host, the <c>node</c>'s, or <c>rewrite</c> to <c>upstream_host</c>.</summary>
+    private sealed class HostTransformer(UpstreamDefinition upstream, UpstreamNode node, string clientHost) : HttpTransformer
+    {
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.Headers.Host = upstream.PassHost switch
+            {
+                "node" => node.Authority,
+                "rewrite" => upstream.UpstreamHost ?? node.Authority,
+                _ => clientHost,
+            };
+        }
+    }
+}

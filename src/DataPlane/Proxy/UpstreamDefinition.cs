@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+
+namespace OrleansGateway.DataPlane.Proxy;
+
+/// <summary>An upstream as the proxy uses it: weighted nodes, scheme, host handling, timeouts, retries.</summary>
+public sealed class UpstreamDefinition
+{
+    public required string Key { get; init; }
+    public required IReadOnlyList<UpstreamNode> Nodes { get; init; }
+    public string Type { get; init; } = "roundrobin";
+    public string Scheme { get; init; } = "http";
+    public string PassHost { get; init; } = "pass";
+    public string? UpstreamHost { get; init; }
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public int Retries { get; init; }
+
+    /// <summary>Reads a validated upstream value (inline or stored); <paramref name="key"/> names it for pools and logs.</summary>
+    public static UpstreamDefinition Parse(string key, JsonObject value)
+    {
+        var nodes = new List<UpstreamNode>();
+        switch (value["nodes"])
+        {
+            case JsonObject map:
+                foreach (var (address, weight) in map)
+                {
+                    var (host, port) = SplitAddress(address);
+                    nodes.Add(new UpstreamNode(host, port, weight!.GetValue<int>()));
+                }
+                break;
+            case JsonArray list:
+                foreach (var node in list)
+                {
+                    nodes.Add(new UpstreamNode(node!["host"]!.GetValue<string>(), node["port"]?.GetValue<int>() ?? 0, node["weight"]!.GetValue<int>()));
+                }
+                break;
+        }
+        var scheme = value["scheme"]?.GetValue<string>() ?? "http";
+        var defaultPort = scheme is "https" or "grpcs" ? 443 : 80;
+        return new UpstreamDefinition
+        {
+            Key = key,
+            Nodes = nodes.Select(n => n.Port == 0 ? n with { Port = defaultPort } : n).ToList(),
+            Type = value["type"]?.GetValue<string>() ?? "roundrobin",
+            Scheme = scheme,
+            PassHost = value["pass_host"]?.GetValue<string>() ?? "pass",
+            UpstreamHost = value["upstream_host"]?.GetValue<string>(),
+            ConnectTimeout = Seconds(value["timeout"]?["connect"]) ?? TimeSpan.FromSeconds(60),
+            ReadTimeout = Seconds(value["timeout"]?["read"]) ?? TimeSpan.FromSeconds(60),
+            Retries = value["retries"]?.GetValue<int>() ?? Math.Max(0, nodes.Count - 1),
+        };
+    }
+
+    private static TimeSpan? Seconds(JsonNode? node) => node is null ? null : TimeSpan.FromSeconds(node.GetValue<double>());
+
+    private static (string Host, int Port) SplitAddress(string address)
+    {
+        if (address.StartsWith('['))
+        {
+            var end = address.IndexOf(']');
+            var port = address.Length > end + 2 ? int.Parse(address[(end + 2)..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            return (address[1..end], port);
+        }
+        var colon = address.LastIndexOf(':');
+        return colon > 0 && address.IndexOf(':') == colon
+            ? (address[..colon], int.Parse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            : (address, 0);
+    }
+}
+
+/// <summary>One node of an upstream.</summary>
+public sealed record UpstreamNode(string Host, int Port, int Weight)
+{
+    /// <summary><c>host:port</c>, IPv6 in brackets.</summary>
+    public string Authority => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}

@@ -1,0 +1,56 @@
+using OrleansGateway.Contracts.Snapshots;
+using OrleansGateway.DataPlane.Proxy;
+using OrleansGateway.Snapshots;
+using OrleansGateway.Snapshots.Stores;
+
+namespace OrleansGateway.DataPlane.Sources;
+
+/// <summary>
+/// Polls the group's resource snapshot in the fallback store (conditional GET of the manifest), verifies it and
+/// applies it when it is newer than what is served. A refused snapshot changes nothing and shows in the status.
+/// </summary>
+public sealed class FallbackSnapshotPoller(
+    SnapshotReader reader,
+    ProxyConfigHolder holder,
+    DataPlaneStatus status,
+    string source,
+    ILogger logger,
+    TimeProvider time)
+{
+    /// <summary>One poll; never throws for store or snapshot problems.</summary>
+    public async Task PollOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        try
+        {
+            var result = await reader.PollAsync(holder.Current.Version, cancellationToken);
+            if (result.Outcome != PollOutcome.Newer)
+            {
+                status.RecordPoll(now, result.Outcome switch
+                {
+                    PollOutcome.Missing => "missing",
+                    PollOutcome.NotNewer => "not_newer",
+                    _ => "unchanged",
+                });
+                return;
+            }
+            var document = result.Document!;
+            var config = ProxyConfig.Build(document.DataJson, document.Version, source, now);
+            if (holder.TryApply(config))
+            {
+                logger.LogInformation("Applied snapshot version {Version} of group {Group} from the fallback store ({Routes} routes, mode {Mode})",
+                    document.Version, document.Group, config.Routes.Count, source);
+            }
+            status.RecordPoll(now, "newer");
+        }
+        catch (SnapshotRejectedException e)
+        {
+            logger.LogWarning("Refused a snapshot from the fallback store ({Reason}): {Message}; still serving version {Version}", e.Reason, e.Message, holder.Current.Version);
+            status.RecordPoll(now, "refused", e.Message);
+        }
+        catch (SnapshotStoreException e)
+        {
+            status.RecordPoll(now, "unreachable", e.Message);
+        }
+    }
+}

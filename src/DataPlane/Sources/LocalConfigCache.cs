@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OrleansGateway.DataPlane.Proxy;
+
+namespace OrleansGateway.DataPlane.Sources;
+
+/// <summary>
+/// The last applied configuration, kept in the data directory (written to a temporary file, flushed, renamed), so
+/// that a data plane restarted with the control plane and S3 both gone still serves it.
+/// </summary>
+public sealed class LocalConfigCache(string dataDir, string group)
+{
+    public string Path { get; } = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, $"config-cache-{group}.json"));
+
+    public void Write(ProxyConfig config)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        var temp = Path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("group", group);
+            writer.WriteNumber("version", config.Version);
+            writer.WriteString("source", config.Source);
+            writer.WritePropertyName("resources");
+            writer.WriteRawValue(config.ResourcesJson);
+            writer.WriteEndObject();
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, Path, overwrite: true);
+    }
+
+    /// <summary>The cached configuration, or null when there is none or it is unreadable (then it is ignored).</summary>
+    public ProxyConfig? TryRead(DateTimeOffset now, out string? problem)
+    {
+        problem = null;
+        if (!File.Exists(Path))
+        {
+            return null;
+        }
+        try
+        {
+            var json = JsonNode.Parse(File.ReadAllText(Path))!.AsObject();
+            if (json["group"]?.GetValue<string>() != group)
+            {
+                problem = $"cache {Path} belongs to group {json["group"]}, not {group}";
+                return null;
+            }
+            return ProxyConfig.Build(json["resources"]!.ToJsonString(), json["version"]!.GetValue<long>(), "cache", now);
+        }
+        catch (Exception e) when (e is JsonException or IOException or InvalidOperationException or NullReferenceException or FormatException)
+        {
+            problem = $"cache {Path} is unreadable: {e.Message}";
+            return null;
+        }
+    }
+}

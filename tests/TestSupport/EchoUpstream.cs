@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansGateway.TestSupport;
+
+/// <summary>
+/// A real HTTP upstream on a loopback port: answers every request with JSON describing it
+/// (<c>origin</c>, <c>host</c>, <c>path</c>, <c>method</c>, <c>upstream</c>), like httpbin's <c>/ip</c>.
+/// </summary>
+public sealed class EchoUpstream : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private EchoUpstream(WebApplication app, int port, string name)
+    {
+        _app = app;
+        Port = port;
+        Name = name;
+    }
+
+    public int Port { get; }
+
+    public string Name { get; }
+
+    public string Address => $"127.0.0.1:{Port}";
+
+    public static async Task<EchoUpstream> StartAsync(string name = "echo")
+    {
+        var port = FreePorts.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        var app = builder.Build();
+        app.Run(async context =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string?>
+            {
+                ["origin"] = context.Connection.RemoteIpAddress?.ToString(),
+                ["host"] = context.Request.Host.Value,
+                ["path"] = context.Request.Path.Value + context.Request.QueryString.Value,
+                ["method"] = context.Request.Method,
+                ["upstream"] = name,
+            }));
+        });
+        await app.StartAsync();
+        return new EchoUpstream(app, port, name);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
