@@ -1,4 +1,6 @@
 using OrleansGateway.Configuration;
+using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Resources;
 using OrleansGateway.DataPlane.Proxy;
 
 namespace OrleansGateway.DataPlane.Sources;
@@ -7,13 +9,16 @@ namespace OrleansGateway.DataPlane.Sources;
 /// The one place that decides where the data plane's configuration comes from (ARCHITECTURE.md's state machine):
 /// <list type="bullet">
 /// <item><c>cache</c>: at start, the local cache is served at once, if there is one;</item>
+/// <item><c>control_plane</c>: connected to the silo cluster as an Orleans client: full load, then the group's stream
+/// (hints) plus a heartbeat every <see cref="HeartbeatInterval"/> that registers the data plane and reports the
+/// group's version, so a missed hint costs at most one interval;</item>
+/// <item><c>fallback</c>: the control plane has been unreachable for <c>fallback_after</c>: poll the fallback store
+/// every <c>poll_interval</c> while still trying the control plane; when it answers, reload from it and stop polling;</item>
 /// <item><c>standalone</c> (<c>role_data_plane.config_provider: yaml</c>, the seed's manual mode): never contacts a
-/// control plane, polls the fallback store every <c>poll_interval</c>;</item>
-/// <item><c>fallback</c>: polling the fallback store because no control plane is available. The control-plane
-/// source (Orleans client, grain stream, switch back) is not built yet, so a non-standalone data plane stays here.</item>
+/// control plane, polls the fallback store only.</item>
 /// </list>
 /// Every transition goes through <see cref="ProxyConfigHolder.TryApply"/>: only a strictly newer version replaces
-/// the served one.
+/// the served one, atomically, so no request is dropped by a switch.
 /// </summary>
 public sealed class ConfigSourceSupervisor(
     GatewayConfig config,
@@ -24,40 +29,207 @@ public sealed class ConfigSourceSupervisor(
     ILogger<ConfigSourceSupervisor> logger,
     TimeProvider time) : BackgroundService
 {
-    private bool Standalone => config.ConfigProvider == "yaml";
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly string _instanceId = $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(64, Environment.MachineName.Length + 13)];
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+    private readonly SemaphoreSlim _wake = new(0);
+    private ControlPlaneConnection? _connection;
+    private DateTimeOffset _lastContact;
+    private DateTimeOffset _lastPoll = DateTimeOffset.MinValue;
+    private long _hintedVersion;
+
+    private string Group => config.GatewayGroupId;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LoadCache();
-        var mode = Standalone ? "standalone" : "fallback";
-        logger.LogInformation("Data plane for group {Group} in {Mode} mode, polling the fallback store every {Interval}",
-            config.GatewayGroupId, mode, config.FallbackCp.PollInterval);
+        _lastContact = time.GetUtcNow();
+        try
+        {
+            if (config.ConfigProvider == "yaml")
+            {
+                await RunStandaloneAsync(stoppingToken);
+            }
+            else
+            {
+                await RunFollowingControlPlaneAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task RunStandaloneAsync(CancellationToken stoppingToken)
+    {
+        logger.LogInformation("Data plane for group {Group} in standalone mode: polling the fallback store every {Interval}", Group, config.FallbackCp.PollInterval);
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            await PollFallbackAsync("standalone", stoppingToken);
+            await Task.Delay(config.FallbackCp.PollInterval, time, stoppingToken);
+        }
+    }
+
+    private async Task RunFollowingControlPlaneAsync(CancellationToken stoppingToken)
+    {
+        logger.LogInformation("Data plane for group {Group} following the control plane at {Gateways}; fallback after {After}",
+            Group, config.Orleans.Gateways.Count > 0 ? string.Join(", ", config.Orleans.Gateways) : $"127.0.0.1:{config.Orleans.GatewayPort}", config.FallbackCp.FallbackAfter);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (_connection is null)
             {
-                await poller.PollOnceAsync(stoppingToken);
+                await TryConnectAsync(stoppingToken);
             }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            else if (!await HeartbeatAsync())
             {
-                logger.LogError(e, "Fallback poll failed unexpectedly; still serving version {Version}", holder.Current.Version);
+                await DisconnectAsync("the heartbeat failed");
             }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            var now = time.GetUtcNow();
+            if (_connection is null && now - _lastContact >= config.FallbackCp.FallbackAfter && now - _lastPoll >= config.FallbackCp.PollInterval)
             {
+                if (status.Mode != "fallback")
+                {
+                    logger.LogWarning("Control plane unreachable for {Seconds:F0} s: falling back to the snapshot store for group {Group} (serving version {Version})",
+                        (now - _lastContact).TotalSeconds, Group, holder.Current.Version);
+                }
+                await PollFallbackAsync("fallback", stoppingToken);
+                _lastPoll = now;
+            }
+            // Sleep until the next heartbeat, or until a stream hint asks for a reload.
+            await _wake.WaitAsync(_connection is null ? TimeSpan.FromSeconds(1) : HeartbeatInterval, stoppingToken);
+            if (_connection is not null && _hintedVersion > holder.Current.Version)
+            {
+                await ReloadAsync("a change hint");
+            }
+        }
+    }
+
+    private async Task TryConnectAsync(CancellationToken stoppingToken)
+    {
+        ControlPlaneConnection? connection = null;
+        try
+        {
+            connection = await ControlPlaneConnection.ConnectAsync(config, CallTimeout + TimeSpan.FromSeconds(2), stoppingToken);
+            await connection.SubscribeAsync(Group, OnChangeAsync);
+            _connection = connection;
+            if (!await ReloadAsync("connect"))
+            {
+                await DisconnectAsync("the first load failed");
                 return;
             }
-            if (holder.Current.Source != "cache" || status.LastPollResult == "newer")
+            var was = status.Mode;
+            status.SetMode("control_plane", controlPlaneConnected: true);
+            _lastContact = time.GetUtcNow();
+            logger.LogInformation("Connected to the control plane (was {Was}): serving group {Group} version {Version}, subscribed to its changes; fallback polling stopped",
+                was, Group, holder.Current.Version);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            if (connection is not null && _connection is null)
             {
-                status.SetMode(mode, controlPlaneConnected: false);
+                await connection.DisposeAsync();
             }
-            try
+            if (status.ControlPlaneConnected || status.Mode is "empty" or "cache")
             {
-                await Task.Delay(config.FallbackCp.PollInterval, time, stoppingToken);
+                logger.LogDebug(e, "Control plane not reachable yet");
             }
-            catch (OperationCanceledException)
+        }
+    }
+
+    private Task OnChangeAsync(Contracts.Streams.GroupChanged change)
+    {
+        if (change.Version > holder.Current.Version)
+        {
+            Interlocked.Exchange(ref _hintedVersion, Math.Max(change.Version, Interlocked.Read(ref _hintedVersion)));
+            _wake.Release();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The heartbeat registers this data plane and learns the group's version; false when the CP did not answer.</summary>
+    private async Task<bool> HeartbeatAsync()
+    {
+        try
+        {
+            var registry = _connection!.Client.GetGrain<IDataPlaneRegistryGrain>(Group);
+            var version = await registry.Heartbeat(new DataPlaneHeartbeat(_instanceId, Environment.MachineName, holder.Current.Version, status.Mode, _startedAt))
+                .WaitAsync(CallTimeout);
+            _lastContact = time.GetUtcNow();
+            if (version > holder.Current.Version)
             {
-                return;
+                await ReloadAsync($"the heartbeat (group at version {version})");
             }
+            return true;
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Loads the whole group from its grain and applies it when newer.</summary>
+    private async Task<bool> ReloadAsync(string why)
+    {
+        try
+        {
+            var export = await _connection!.Client.GetGrain<IGatewayGroupGrain>(Group).Export().WaitAsync(CallTimeout * 4);
+            if (export.Version > holder.Current.Version || holder.Current.Source == "empty")
+            {
+                var applied = ProxyConfig.Build(StandaloneConfig.ToJson(export), export.Version, "control_plane", time.GetUtcNow());
+                if (holder.TryApply(applied))
+                {
+                    logger.LogInformation("Applied group {Group} version {Version} from the control plane after {Why} ({Routes} routes)", Group, export.Version, why, applied.Routes.Count);
+                }
+            }
+            else if (export.Version < holder.Current.Version)
+            {
+                logger.LogWarning("The control plane has group {Group} at version {CpVersion}, older than the served {Version}; keeping the served one",
+                    Group, export.Version, holder.Current.Version);
+            }
+            _lastContact = time.GetUtcNow();
+            return true;
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException or ObjectDisposedException)
+        {
+            logger.LogWarning("Could not load group {Group} from the control plane: {Message}", Group, e.Message);
+            return false;
+        }
+    }
+
+    private async Task DisconnectAsync(string why)
+    {
+        logger.LogWarning("Lost the control plane ({Why}); serving group {Group} version {Version}, reconnecting", why, Group, holder.Current.Version);
+        status.SetMode(status.Mode, controlPlaneConnected: false);
+        var connection = _connection;
+        _connection = null;
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    private async Task PollFallbackAsync(string mode, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await poller.PollOnceAsync(stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "Fallback poll failed unexpectedly; still serving version {Version}", holder.Current.Version);
+        }
+        if (holder.Current.Source != "cache" || status.LastPollResult == "newer" || mode == "fallback")
+        {
+            status.SetMode(mode, controlPlaneConnected: false);
         }
     }
 
@@ -72,7 +244,7 @@ public sealed class ConfigSourceSupervisor(
         {
             status.SetMode("cache", controlPlaneConnected: false);
             logger.LogInformation("Serving cached configuration version {Version} of group {Group} ({Routes} routes) from {Path}",
-                cached.Version, config.GatewayGroupId, cached.Routes.Count, cache.Path);
+                cached.Version, Group, cached.Routes.Count, cache.Path);
         }
     }
 }

@@ -25,6 +25,7 @@ public static class GroupEndpoints
         groups.MapGet("/{id}/config", async (string id, IGrainFactory grains) => ConfigResponse(await grains.GetGrain<IGatewayGroupGrain>(id).GetConfig()));
         groups.MapPut("/{id}/config", PutConfigAsync);
         groups.MapGet("/{id}/export", ExportAsync);
+        groups.MapGet("/{id}/instances", InstancesAsync);
 
         var configs = app.MapGroup("/apisix/admin/configs").WithTags("Resources");
         configs.MapGet("/", GetConfigsAsync);
@@ -93,6 +94,39 @@ public static class GroupEndpoints
             w.WriteRawValue(export.ConfigJson, skipInputValidation: true);
             w.WritePropertyName("resources");
             StandaloneConfig.Write(w, export);
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>The group's data planes, as their heartbeats report them.</summary>
+    private static async Task<IResult> InstancesAsync(string id, IGrainFactory grains)
+    {
+        var info = await grains.GetGrain<IGatewayGroupGrain>(id).GetInfo();
+        if (info.Group is null)
+        {
+            return AdminResponses.Error(info.Status, info.Error!);
+        }
+        var list = await grains.GetGrain<IDataPlaneRegistryGrain>(id).List();
+        return AdminResponses.Json(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("total", list.Count);
+            w.WriteNumber("group_version", info.Group.Version);
+            w.WriteStartArray("list");
+            foreach (var i in list)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", i.Last.InstanceId);
+                w.WriteString("hostname", i.Last.Hostname);
+                w.WriteString("status", i.Status);
+                w.WriteString("mode", i.Last.Mode);
+                w.WriteNumber("version", i.Last.Version);
+                w.WriteBoolean("in_sync", i.Last.Version == info.Group.Version);
+                w.WriteString("last_seen", i.LastSeen);
+                w.WriteString("started_at", i.Last.StartedAt);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteEndObject();
         });
     }

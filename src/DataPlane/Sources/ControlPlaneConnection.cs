@@ -1,0 +1,98 @@
+using System.Net;
+using Orleans.Configuration;
+using Orleans.Streams;
+using OrleansGateway.Configuration;
+using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Streams;
+
+namespace OrleansGateway.DataPlane.Sources;
+
+/// <summary>
+/// One Orleans client connection to the control plane, owned by the data plane (not <c>UseOrleansClient</c> on the web
+/// host, which would hold Kestrel until the cluster answers). It fails fast when no gateway answers; the supervisor
+/// decides when to try again, and builds a fresh connection — with a fresh stream subscription — every time.
+/// </summary>
+public sealed class ControlPlaneConnection : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private StreamSubscriptionHandle<GroupChanged>? _subscription;
+
+    private ControlPlaneConnection(IHost host, IClusterClient client)
+    {
+        _host = host;
+        Client = client;
+    }
+
+    public IClusterClient Client { get; }
+
+    public static async Task<ControlPlaneConnection> ConnectAsync(GatewayConfig config, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var gateways = config.Orleans.Gateways.Count > 0
+            ? config.Orleans.Gateways.ToArray()
+            : [new IPEndPoint(IPAddress.Loopback, config.Orleans.GatewayPort)];
+        var host = new HostBuilder()
+            .UseOrleansClient(client =>
+            {
+                client.UseStaticClustering(gateways);
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = config.Orleans.ClusterId;
+                    o.ServiceId = config.Orleans.ServiceId;
+                });
+                client.AddMemoryStreams(GroupStreams.Provider);
+                client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            })
+            .ConfigureLogging(l => l.AddFilter("Orleans", LogLevel.Error).AddFilter("Microsoft", LogLevel.Warning))
+            .Build();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await host.StartAsync(cts.Token);
+        }
+        catch
+        {
+            await StopQuietlyAsync(host);
+            throw;
+        }
+        return new ControlPlaneConnection(host, host.Services.GetRequiredService<IClusterClient>());
+    }
+
+    /// <summary>Subscribes to the group's change hints; <paramref name="onChange"/> receives every event.</summary>
+    public async Task SubscribeAsync(string group, Func<GroupChanged, Task> onChange)
+    {
+        var stream = Client.GetStreamProvider(GroupStreams.Provider).GetStream<GroupChanged>(StreamId.Create(GroupStreams.Namespace, group));
+        _subscription = await stream.SubscribeAsync((e, _) => onChange(e));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_subscription is not null)
+        {
+            try
+            {
+                await _subscription.UnsubscribeAsync().WaitAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception)
+            {
+                // The cluster may be gone; the subscription dies with it (or with the silo's PubSub cleanup).
+            }
+        }
+        await StopQuietlyAsync(_host);
+    }
+
+    private static async Task StopQuietlyAsync(IHost host)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await host.StopAsync(cts.Token);
+        }
+        catch (Exception)
+        {
+            // Stopping a client whose cluster is unreachable can fail; it is discarded either way.
+        }
+        host.Dispose();
+    }
+}
