@@ -12,7 +12,7 @@ namespace OrleansGateway.DataPlane.Proxy;
 /// </summary>
 public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder forwarder, UpstreamClients clients)
 {
-    private static readonly ConditionalWeakTable<UpstreamDefinition, WeightedRoundRobin> Pickers = [];
+    private static readonly ConditionalWeakTable<UpstreamDefinition, INodePicker> Pickers = [];
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -28,18 +28,28 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
             await Error(context, 503, "missing upstream configuration in Route or Service");
             return;
         }
-        var picker = Pickers.GetValue(upstream, u => new WeightedRoundRobin(u.Nodes));
+        var picker = Pickers.GetValue(upstream, INodePicker.For);
         var attempts = 1 + (HasBody(context.Request) ? 0 : upstream.Retries);
+        var tried = new List<UpstreamNode>(1);
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
-            if (picker.Next() is not { } node)
+            if (picker.Pick(context, tried) is not { } node)
             {
                 await Error(context, 502, "no upstream node available: every node has weight 0");
                 return;
             }
+            tried.Add(node);
             var destination = $"{(upstream.Scheme is "https" or "grpcs" ? "https" : "http")}://{node.Authority}";
-            var error = await forwarder.SendAsync(context, destination, clients.For(upstream), new ForwarderRequestConfig { ActivityTimeout = upstream.ReadTimeout },
-                new HostTransformer(upstream, node, context.Request.Host.Value ?? node.Authority));
+            ForwarderError error;
+            try
+            {
+                error = await forwarder.SendAsync(context, destination, clients.For(upstream), new ForwarderRequestConfig { ActivityTimeout = upstream.ReadTimeout },
+                    new HostTransformer(upstream, node, context.Request.Host.Value ?? node.Authority));
+            }
+            finally
+            {
+                picker.Release(node);
+            }
             if (error != ForwarderError.Request || context.Response.HasStarted || attempt == attempts)
             {
                 return;

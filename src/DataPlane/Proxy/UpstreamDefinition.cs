@@ -8,6 +8,8 @@ public sealed class UpstreamDefinition
     public required string Key { get; init; }
     public required IReadOnlyList<UpstreamNode> Nodes { get; init; }
     public string Type { get; init; } = "roundrobin";
+    public string HashOn { get; init; } = "vars";
+    public string? HashKey { get; init; }
     public string Scheme { get; init; } = "http";
     public string PassHost { get; init; } = "pass";
     public string? UpstreamHost { get; init; }
@@ -42,6 +44,8 @@ public sealed class UpstreamDefinition
             Key = key,
             Nodes = nodes.Select(n => n.Port == 0 ? n with { Port = defaultPort } : n).ToList(),
             Type = value["type"]?.GetValue<string>() ?? "roundrobin",
+            HashOn = value["hash_on"]?.GetValue<string>() ?? "vars",
+            HashKey = value["key"]?.GetValue<string>(),
             Scheme = scheme,
             PassHost = value["pass_host"]?.GetValue<string>() ?? "pass",
             UpstreamHost = value["upstream_host"]?.GetValue<string>(),

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using OrleansGateway.DataPlane.Proxy;
 using OrleansGateway.DataPlane.Tests.Routing;
+using Microsoft.AspNetCore.Http;
 
 namespace OrleansGateway.DataPlane.Tests.Proxy;
 
@@ -57,6 +58,41 @@ public class ProxyConfigTests
         Assert.True(holder.TryApply(Build(6)));
         Assert.Equal([5L, 6], applied);
         Assert.Equal(6, holder.Current.Version);
+    }
+
+    [Fact]
+    public void Least_conn_prefers_the_node_with_fewest_requests_per_weight()
+    {
+        var a = new UpstreamNode("a", 1, 1);
+        var b = new UpstreamNode("b", 1, 2);
+        var lc = new LeastConnections([a, b]);
+        var ctx = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var picks = Enumerable.Range(0, 6).Select(_ => lc.Pick(ctx, [])!).ToList();
+        Assert.Equal(4, picks.Count(p => p == b)); // b carries twice a's load
+        Assert.Equal(2, lc.Active(a));
+        lc.Release(a);
+        lc.Release(a);
+        Assert.Same(a, lc.Pick(ctx, []));
+        Assert.Same(b, lc.Pick(ctx, [a])); // a retry avoids the node that failed
+    }
+
+    [Fact]
+    public void Chash_maps_a_key_to_a_stable_node_and_spreads_keys_by_weight()
+    {
+        var upstream = UpstreamDefinition.Parse("u", JsonNode.Parse("""{"type":"chash","hash_on":"header","key":"x-user","nodes":{"10.0.0.1:80":1,"10.0.0.2:80":1,"10.0.0.3:80":2}}""")!.AsObject());
+        var chash = new ConsistentHash(upstream);
+        Microsoft.AspNetCore.Http.DefaultHttpContext For(string user)
+        {
+            var ctx = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+            ctx.Request.Headers["x-user"] = user;
+            return ctx;
+        }
+        var first = chash.Pick(For("alice"), [])!;
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.Same(first, chash.Pick(For("alice"), [])));
+        Assert.Equal(first.Authority, new ConsistentHash(upstream).Pick(For("alice"), [])!.Authority); // same on every DP
+        var counts = Enumerable.Range(0, 4000).Select(i => chash.Pick(For($"user-{i}"), [])!.Host).GroupBy(h => h).ToDictionary(g => g.Key, g => g.Count());
+        Assert.InRange(counts["10.0.0.3"], 1600, 2400); // about half: weight 2 of 4
+        Assert.NotSame(first, chash.Pick(For("alice"), [first]));
     }
 
     [Fact]
