@@ -9,7 +9,7 @@ namespace OrleansGateway.TestSupport;
 
 /// <summary>
 /// A real HTTP upstream on a loopback port: answers every request with JSON describing it
-/// (<c>origin</c>, <c>host</c>, <c>path</c>, <c>method</c>, <c>upstream</c>), like httpbin's <c>/ip</c>.
+/// (<c>origin</c>, <c>host</c>, <c>path</c>, <c>method</c>, <c>upstream</c>, <c>headers</c>), like httpbin's <c>/ip</c>.
 /// </summary>
 public sealed class EchoUpstream : IAsyncDisposable
 {
@@ -38,13 +38,14 @@ public sealed class EchoUpstream : IAsyncDisposable
         app.Run(async context =>
         {
             context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string?>
+            await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["origin"] = context.Connection.RemoteIpAddress?.ToString(),
                 ["host"] = context.Request.Host.Value,
                 ["path"] = context.Request.Path.Value + context.Request.QueryString.Value,
                 ["method"] = context.Request.Method,
                 ["upstream"] = name,
+                ["headers"] = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
             }));
         });
         await app.StartAsync();

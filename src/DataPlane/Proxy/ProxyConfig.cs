@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OrleansGateway.DataPlane.Plugins;
 using OrleansGateway.DataPlane.Routing;
 
 namespace OrleansGateway.DataPlane.Proxy;
@@ -21,6 +22,14 @@ public sealed class ProxyConfig
 
     public required IReadOnlyDictionary<string, UpstreamDefinition> Upstreams { get; init; }
 
+    /// <summary>Plugins of every global rule, run before the route's.</summary>
+    public IReadOnlyList<PluginChain> GlobalPlugins { get; init; } = [];
+
+    /// <summary>Each route's plugins (service's overlaid by the route's), by route id.</summary>
+    public IReadOnlyDictionary<string, PluginChain> RoutePlugins { get; init; } = new Dictionary<string, PluginChain>();
+
+    public ConsumerIndex Consumers { get; init; } = ConsumerIndex.Empty;
+
     /// <summary>The resources in APISIX's standalone shape, as received (kept for the local cache).</summary>
     public required string ResourcesJson { get; init; }
 
@@ -31,8 +40,9 @@ public sealed class ProxyConfig
     };
 
     /// <summary>Compiles a group's resources (standalone shape, already validated by the control plane).</summary>
-    public static ProxyConfig Build(string resourcesJson, long version, string source, DateTimeOffset now)
+    public static ProxyConfig Build(string resourcesJson, long version, string source, DateTimeOffset now, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var root = JsonNode.Parse(resourcesJson)!.AsObject();
         var services = Items(root, "services").ToDictionary(s => s["id"]!.GetValue<string>(), StringComparer.Ordinal);
         var upstreams = new Dictionary<string, UpstreamDefinition>(StringComparer.Ordinal);
@@ -50,14 +60,24 @@ public sealed class ProxyConfig
             }
         }
         var routes = new List<CompiledRoute>();
+        var routePlugins = new Dictionary<string, PluginChain>(StringComparer.Ordinal);
         foreach (var route in Items(root, "routes"))
         {
             var service = route["service_id"] is JsonValue sid ? services.GetValueOrDefault(sid.GetValue<string>()) : null;
             if (CompiledRoute.Compile(route, service) is { } compiled)
             {
                 routes.Add(compiled);
+                var chain = PluginChain.Build(service?["plugins"] as JsonObject, route["plugins"] as JsonObject, $"route:{compiled.Id}", time);
+                if (chain.Plugins.Count > 0)
+                {
+                    routePlugins[compiled.Id] = chain;
+                }
             }
         }
+        var globalPlugins = Items(root, "global_rules")
+            .Select(g => PluginChain.Build(null, g["plugins"] as JsonObject, $"global:{g["id"]}", time))
+            .Where(c => c.Plugins.Count > 0)
+            .ToList();
         return new ProxyConfig
         {
             Version = version,
@@ -65,6 +85,9 @@ public sealed class ProxyConfig
             AppliedAt = now,
             Routes = RouteTable.Build(routes, version),
             Upstreams = upstreams,
+            GlobalPlugins = globalPlugins,
+            RoutePlugins = routePlugins,
+            Consumers = ConsumerIndex.Build(Items(root, "consumers")),
             ResourcesJson = resourcesJson,
         };
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using OrleansGateway.DataPlane.Plugins;
 using System.Text.Json;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
@@ -23,6 +24,19 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
             await Error(context, 404, "404 Route Not Found");
             return;
         }
+        var plugins = new PluginContext(context, route, config.Consumers);
+        foreach (var global in config.GlobalPlugins)
+        {
+            if (!await global.OnRequestAsync(plugins))
+            {
+                return;
+            }
+        }
+        var chain = config.RoutePlugins.GetValueOrDefault(route.Id) ?? PluginChain.Empty;
+        if (!await chain.OnRequestAsync(plugins))
+        {
+            return;
+        }
         if (route.UpstreamKey is null || !config.Upstreams.TryGetValue(route.UpstreamKey, out var upstream))
         {
             await Error(context, 503, "missing upstream configuration in Route or Service");
@@ -43,8 +57,12 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
             ForwarderError error;
             try
             {
-                error = await forwarder.SendAsync(context, destination, clients.For(upstream), new ForwarderRequestConfig { ActivityTimeout = upstream.ReadTimeout },
-                    new HostTransformer(upstream, node, context.Request.Host.Value ?? node.Authority));
+                var transformer = new PluginTransformer(upstream, node, context.Request.Host.Value ?? node.Authority, plugins, chain, config.GlobalPlugins);
+                error = await forwarder.SendAsync(context, destination, clients.For(upstream), new ForwarderRequestConfig { ActivityTimeout = upstream.ReadTimeout }, transformer);
+                if (transformer.ReplacementBody is { } replacement)
+                {
+                    await replacement.WriteBodyAsync(plugins);
+                }
             }
             finally
             {
@@ -69,18 +87,40 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
         return context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["error_msg"] = message }));
     }
 
-    /// <summary>APISIX <c>pass_host</c>: <c>pass</c> the client's Host, the <c>node</c>'s, or <c>rewrite</c> to <c>upstream_host</c>.</summary>
-    private sealed class HostTransformer(UpstreamDefinition upstream, UpstreamNode node, string clientHost) : HttpTransformer
+    /// <summary>
+    /// Sets the upstream Host (APISIX <c>pass_host</c>: <c>pass</c> the client's, the <c>node</c>'s, or <c>rewrite</c> to
+    /// <c>upstream_host</c>; proxy-rewrite's <c>host</c> wins over all) and runs the plugins' response phase.
+    /// </summary>
+    private sealed class PluginTransformer(
+        UpstreamDefinition upstream, UpstreamNode node, string clientHost, PluginContext plugins, PluginChain chain, IReadOnlyList<PluginChain> globals) : HttpTransformer
     {
+        public ResponseRewritePlugin? ReplacementBody { get; private set; }
+
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-            proxyRequest.Headers.Host = upstream.PassHost switch
+            proxyRequest.Headers.Host = plugins.UpstreamHostOverride ?? upstream.PassHost switch
             {
                 "node" => node.Authority,
                 "rewrite" => upstream.UpstreamHost ?? node.Authority,
                 _ => clientHost,
             };
+        }
+
+        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            var copyBody = await Default.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            if (proxyResponse is null)
+            {
+                return copyBody;
+            }
+            foreach (var global in globals)
+            {
+                global.OnResponse(plugins);
+            }
+            ReplacementBody = chain.ResponseRewrites.Concat(globals.SelectMany(g => g.ResponseRewrites)).FirstOrDefault(r => r.ReplacesBody(plugins));
+            chain.OnResponse(plugins);
+            return copyBody && ReplacementBody is null;
         }
     }
 }

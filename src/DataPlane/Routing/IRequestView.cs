@@ -28,4 +28,7 @@ public interface IRequestView
 
     /// <summary>A cookie, or null.</summary>
     string? Cookie(string name);
+
+    /// <summary>Any other variable this view knows (the response's <c>status</c> in response-phase vars), or null.</summary>
+    string? Variable(string name) => null;
 }

@@ -181,6 +181,6 @@ public sealed class VarsExpression
         {
             return request.Cookie(variable[7..]);
         }
-        return null;
+        return request.Variable(variable);
     }
 }

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace OrleansGateway.DataPlane.Plugins;
+
+/// <summary>
+/// One configured plugin of a route (or global rule), compiled with its configuration for one configuration version.
+/// Plugins run in APISIX's order (higher priority first); a plugin that answers the request itself stops the chain.
+/// </summary>
+public abstract class ProxyPlugin(string name, int priority)
+{
+    public string Name { get; } = name;
+
+    public int Priority { get; } = priority;
+
+    /// <summary>Before forwarding (APISIX's rewrite and access phases). False: the plugin has answered; stop.</summary>
+    public virtual ValueTask<bool> OnRequestAsync(PluginContext context) => ValueTask.FromResult(true);
+
+    /// <summary>After the upstream's response headers arrived (header filter); may replace status, headers and body.</summary>
+    public virtual void OnResponse(PluginContext context)
+    {
+    }
+
+    /// <summary>Answers the request with a JSON body, as APISIX plugins do.</summary>
+    protected static async ValueTask<bool> RespondAsync(PluginContext context, int status, object? body, IDictionary<string, string>? headers = null)
+    {
+        var response = context.Http.Response;
+        response.StatusCode = status;
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            response.Headers[name] = value;
+        }
+        if (body is not null)
+        {
+            response.ContentType = "application/json";
+            await response.WriteAsync(body is string text ? text : JsonSerializer.Serialize(body));
+        }
+        return false;
+    }
+
+    protected static string? Text(JsonObject config, string name) => config[name] is JsonValue v ? v.ToString() : null;
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Snapshots;
+using OrleansGateway.Snapshots.Stores;
+using OrleansGateway.TestSupport;
+
+namespace OrleansGateway.EndToEnd.Tests.DataPlane;
+
+/// <summary>The first plugin set on a real data plane and a real upstream (configuration given through a snapshot folder).</summary>
+public sealed class PluginTests : IAsyncLifetime
+{
+    private EchoUpstream _echo = null!;
+    private DataPlaneProcess _dp = null!;
+
+    public async Task InitializeAsync()
+    {
+        _echo = await EchoUpstream.StartAsync();
+        var dir = RepoPaths.TempFolder("og-plugins");
+        StoredResource R(ResourceKind kind, string id, string json) => new(kind, id, json, 1, 1);
+        var export = new GroupExport("default", 1,
+        [
+            R(ResourceKind.Upstream, "1", $$$"""{"id":"1","nodes":{"{{{_echo.Address}}}":1},"type":"roundrobin","pass_host":"pass"}"""),
+            R(ResourceKind.Consumer, "jack", """{"username":"jack","plugins":{"key-auth":{"key":"jack-key"}}}"""),
+            R(ResourceKind.GlobalRule, "g", """{"id":"g","plugins":{"proxy-rewrite":{"headers":{"X-Global":"yes"}}}}"""),
+            R(ResourceKind.Route, "auth", """{"id":"auth","uri":"/auth","upstream_id":"1","plugins":{"key-auth":{"hide_credentials":true}}}"""),
+            R(ResourceKind.Route, "limited", """{"id":"limited","uri":"/limited","upstream_id":"1","plugins":{"limit-count":{"count":2,"time_window":60,"rejected_code":429}}}"""),
+            R(ResourceKind.Route, "rewrite", """{"id":"rewrite","uri":"/rewrite/*","upstream_id":"1","plugins":{"proxy-rewrite":{"regex_uri":["^/rewrite/(.*)","/new/$1"],"host":"rewritten.test","headers":{"set":{"X-A":"1"}}}}}"""),
+            R(ResourceKind.Route, "denied", """{"id":"denied","uri":"/denied","upstream_id":"1","plugins":{"ip-restriction":{"blacklist":["127.0.0.0/8"]}}}"""),
+            R(ResourceKind.Route, "cors", """{"id":"cors","uri":"/cors","upstream_id":"1","plugins":{"cors":{}}}"""),
+            R(ResourceKind.Route, "rr", """{"id":"rr","uri":"/rr","upstream_id":"1","plugins":{"response-rewrite":{"status_code":201,"body":"hello","headers":{"X-R":"1"}}}}"""),
+            R(ResourceKind.Route, "rr-vars", """{"id":"rr-vars","uri":"/rr-vars","upstream_id":"1","plugins":{"response-rewrite":{"body":"only on 500","vars":[["status","==",500]]}}}"""),
+        ], "{}");
+        await new SnapshotWriter(new FolderSnapshotStore(dir), SnapshotLayout.Embedded, null, 3, TimeProvider.System).WriteAsync(export, CancellationToken.None);
+        _dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-plugins-dp"), new Dictionary<string, string>
+        {
+            ["deployment__role"] = "data_plane",
+            ["deployment__role_data_plane__config_provider"] = "yaml",
+            ["fallback_cp__folder"] = dir,
+            ["fallback_cp__poll_interval"] = "500ms",
+        });
+        await _dp.Process.WaitUntilAsync(async () => (await _dp.Status.GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the snapshot applied");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _dp.DisposeAsync();
+        await _echo.DisposeAsync();
+    }
+
+    private async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> Send(HttpMethod method, string path, params (string, string)[] headers)
+    {
+        var request = new HttpRequestMessage(method, path);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+        var response = await _dp.Proxy.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+    }
+
+    [Fact]
+    public async Task Key_auth_refuses_missing_and_unknown_keys_and_names_the_consumer_upstream()
+    {
+        var missing = await Send(HttpMethod.Get, "/auth");
+        Assert.Equal((HttpStatusCode.Unauthorized, """{"message":"Missing API key in request"}"""), (missing.Status, missing.Body));
+        var wrong = await Send(HttpMethod.Get, "/auth", ("apikey", "nope"));
+        Assert.Equal((HttpStatusCode.Unauthorized, """{"message":"Invalid API key in request"}"""), (wrong.Status, wrong.Body));
+        var ok = await Send(HttpMethod.Get, "/auth", ("apikey", "jack-key"));
+        Assert.Equal(HttpStatusCode.OK, ok.Status);
+        var headers = JsonNode.Parse(ok.Body)!["headers"]!;
+        Assert.Equal("jack", headers["x-consumer-username"]!.GetValue<string>());
+        Assert.Null(headers["apikey"]); // hide_credentials
+        Assert.Equal("yes", headers["x-global"]!.GetValue<string>()); // the global rule ran too
+        var byQuery = await Send(HttpMethod.Get, "/auth?apikey=jack-key&x=1");
+        Assert.Equal(HttpStatusCode.OK, byQuery.Status);
+        Assert.Equal("/auth?x=1", JsonNode.Parse(byQuery.Body)!["path"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Limit_count_rejects_over_the_limit_and_shows_the_quota()
+    {
+        var first = await Send(HttpMethod.Get, "/limited");
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal("2", first.Response.Headers.GetValues("X-RateLimit-Limit").Single());
+        Assert.Equal("1", first.Response.Headers.GetValues("X-RateLimit-Remaining").Single());
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Get, "/limited")).Status);
+        var third = await Send(HttpMethod.Get, "/limited");
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.Status);
+        Assert.Equal("0", third.Response.Headers.GetValues("X-RateLimit-Remaining").Single());
+    }
+
+    [Fact]
+    public async Task Proxy_rewrite_changes_path_host_and_headers_sent_upstream()
+    {
+        var (status, body, _) = await Send(HttpMethod.Get, "/rewrite/a/b?q=1");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var echo = JsonNode.Parse(body)!;
+        Assert.Equal("/new/a/b?q=1", echo["path"]!.GetValue<string>());
+        Assert.Equal("rewritten.test", echo["host"]!.GetValue<string>());
+        Assert.Equal("1", echo["headers"]!["x-a"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Ip_restriction_refuses_a_blacklisted_client()
+    {
+        var (status, body, _) = await Send(HttpMethod.Get, "/denied");
+        Assert.Equal((HttpStatusCode.Forbidden, """{"message":"Your IP address is not allowed"}"""), (status, body));
+    }
+
+    [Fact]
+    public async Task Cors_answers_preflight_and_decorates_responses()
+    {
+        var preflight = await Send(HttpMethod.Options, "/cors", ("Origin", "https://app.test"), ("Access-Control-Request-Method", "GET"));
+        Assert.Equal(HttpStatusCode.OK, preflight.Status);
+        Assert.Equal("*", preflight.Response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal("5", preflight.Response.Headers.GetValues("Access-Control-Max-Age").Single());
+        Assert.DoesNotContain("upstream", preflight.Body); // answered by the gateway
+        var get = await Send(HttpMethod.Get, "/cors", ("Origin", "https://app.test"));
+        Assert.Equal("*", get.Response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("upstream", get.Body);
+    }
+
+    [Fact]
+    public async Task Response_rewrite_replaces_status_body_and_headers_when_its_vars_hold()
+    {
+        var (status, body, response) = await Send(HttpMethod.Get, "/rr");
+        Assert.Equal((HttpStatusCode.Created, "hello"), (status, body));
+        Assert.Equal("1", response.Headers.GetValues("X-R").Single());
+        var untouched = await Send(HttpMethod.Get, "/rr-vars");
+        Assert.Equal(HttpStatusCode.OK, untouched.Status);
+        Assert.Contains("upstream", untouched.Body);
+    }
+}
