@@ -69,11 +69,12 @@ public static class DataPlaneStartup
     {
         var holder = app.Services.GetRequiredService<ProxyConfigHolder>();
         var cache = app.Services.GetRequiredService<LocalConfigCache>();
+        var cacheLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<LocalConfigCache>();
         holder.Applied += applied =>
         {
             if (applied.Source != "cache")
             {
-                cache.Write(applied);
+                cache.Schedule(applied, cacheLogger);
             }
         };
         var controlPort = config.Control.Port;

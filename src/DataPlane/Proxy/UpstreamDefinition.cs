@@ -17,6 +17,9 @@ public sealed class UpstreamDefinition
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public int Retries { get; init; }
 
+    /// <summary>The JSON object this was parsed from (identity tells whether a new version changed it).</summary>
+    public JsonObject? Source { get; init; }
+
     /// <summary>Reads a validated upstream value (inline or stored); <paramref name="key"/> names it for pools and logs.</summary>
     public static UpstreamDefinition Parse(string key, JsonObject value)
     {
@@ -52,6 +55,7 @@ public sealed class UpstreamDefinition
             ConnectTimeout = Seconds(value["timeout"]?["connect"]) ?? TimeSpan.FromSeconds(60),
             ReadTimeout = Seconds(value["timeout"]?["read"]) ?? TimeSpan.FromSeconds(60),
             Retries = value["retries"]?.GetValue<int>() ?? Math.Max(0, nodes.Count - 1),
+            Source = value,
         };
     }
 

@@ -1,6 +1,5 @@
 using OrleansGateway.Configuration;
 using OrleansGateway.Contracts.Grains;
-using OrleansGateway.Contracts.Resources;
 using OrleansGateway.DataPlane.Proxy;
 
 namespace OrleansGateway.DataPlane.Sources;
@@ -176,24 +175,45 @@ public sealed class ConfigSourceSupervisor(
         }
     }
 
-    /// <summary>Loads the whole group from its grain and applies it when newer.</summary>
+    /// <summary>
+    /// Brings the served configuration up to the control plane's: the changes since the served version when the
+    /// group's change log still covers it (cost ∝ the change), else the whole group.
+    /// </summary>
     private async Task<bool> ReloadAsync(string why)
     {
         try
         {
-            var export = await _connection!.Client.GetGrain<IGatewayGroupGrain>(Group).Export().WaitAsync(CallTimeout * 4);
-            if (export.Version > holder.Current.Version || holder.Current.Source == "empty")
+            var grain = _connection!.Client.GetGrain<IGatewayGroupGrain>(Group);
+            var current = holder.Current;
+            ProxyConfig? next = null;
+            long cpVersion;
+            var changes = current.Source == "empty" ? null : await grain.GetChangesSince(current.Version).WaitAsync(CallTimeout);
+            if (changes is { ResetRequired: false })
             {
-                var applied = ProxyConfig.Build(StandaloneConfig.ToJson(export), export.Version, "control_plane", time.GetUtcNow());
-                if (holder.TryApply(applied))
+                cpVersion = changes.ToVersion;
+                if (changes.ToVersion > current.Version)
                 {
-                    logger.LogInformation("Applied group {Group} version {Version} from the control plane after {Why} ({Routes} routes)", Group, export.Version, why, applied.Routes.Count);
+                    next = ProxyConfig.Build(current.Resources.With(changes), "control_plane", time.GetUtcNow(), time, previous: current);
                 }
             }
-            else if (export.Version < holder.Current.Version)
+            else
+            {
+                var export = await grain.Export().WaitAsync(CallTimeout * 4);
+                cpVersion = export.Version;
+                if (export.Version > current.Version || current.Source == "empty")
+                {
+                    next = ProxyConfig.Build(ResourceSet.FromExport(export), "control_plane", time.GetUtcNow(), time, previous: current);
+                }
+            }
+            if (next is not null && holder.TryApply(next))
+            {
+                logger.LogInformation("Applied group {Group} version {Version} from the control plane after {Why} ({Kind}, {Routes} routes)",
+                    Group, next.Version, why, changes is { ResetRequired: false } ? "changes" : "full load", next.Routes.Count);
+            }
+            else if (cpVersion < current.Version)
             {
                 logger.LogWarning("The control plane has group {Group} at version {CpVersion}, older than the served {Version}; keeping the served one",
-                    Group, export.Version, holder.Current.Version);
+                    Group, cpVersion, current.Version);
             }
             _lastContact = time.GetUtcNow();
             return true;

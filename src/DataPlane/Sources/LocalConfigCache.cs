@@ -12,6 +12,44 @@ public sealed class LocalConfigCache(string dataDir, string group)
 {
     public string Path { get; } = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, $"config-cache-{group}.json"));
 
+    private ProxyConfig? _pending;
+    private int _writing;
+
+    /// <summary>
+    /// Writes <paramref name="config"/> in the background; when versions arrive faster than they can be written, only
+    /// the newest is written (the proxy never waits for the disk).
+    /// </summary>
+    public void Schedule(ProxyConfig config, ILogger logger)
+    {
+        Volatile.Write(ref _pending, config);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+        {
+            return;
+        }
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                while (Interlocked.Exchange(ref _pending, null) is { } next)
+                {
+                    Write(next);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning("Could not write the local configuration cache {Path}: {Message}", Path, e.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _writing, 0);
+                if (Volatile.Read(ref _pending) is { } late)
+                {
+                    Schedule(late, logger);
+                }
+            }
+        });
+    }
+
     public void Write(ProxyConfig config)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
@@ -24,7 +62,7 @@ public sealed class LocalConfigCache(string dataDir, string group)
             writer.WriteNumber("version", config.Version);
             writer.WriteString("source", config.Source);
             writer.WritePropertyName("resources");
-            writer.WriteRawValue(config.ResourcesJson);
+            config.Resources.WriteStandalone(writer);
             writer.WriteEndObject();
             writer.Flush();
             stream.Flush(flushToDisk: true);
