@@ -115,9 +115,11 @@ public sealed class ConfigSourceSupervisor(
     private async Task TryConnectAsync(CancellationToken stoppingToken)
     {
         ControlPlaneConnection? connection = null;
+        var connecting = ControlPlaneConnection.ConnectAsync(config, CallTimeout, stoppingToken);
         try
         {
-            connection = await ControlPlaneConnection.ConnectAsync(config, CallTimeout + TimeSpan.FromSeconds(2), stoppingToken);
+            // A hard bound: while the CP is down, an attempt must not hold up fallback polling.
+            connection = await connecting.WaitAsync(CallTimeout, stoppingToken);
             await connection.SubscribeAsync(Group, OnChangeAsync);
             _connection = connection;
             if (!await ReloadAsync("connect"))
@@ -136,6 +138,11 @@ public sealed class ConfigSourceSupervisor(
             if (connection is not null && _connection is null)
             {
                 await connection.DisposeAsync();
+            }
+            else if (connection is null)
+            {
+                // An attempt that outlived its bound may still connect later: discard it when it does.
+                _ = connecting.ContinueWith(t => t.Result.DisposeAsync().AsTask(), TaskContinuationOptions.OnlyOnRanToCompletion);
             }
             if (status.ControlPlaneConnected || status.Mode is "empty" or "cache")
             {

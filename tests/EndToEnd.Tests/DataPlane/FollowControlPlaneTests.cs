@@ -40,8 +40,9 @@ public class FollowControlPlaneTests
         var started = DateTime.UtcNow;
         await admin.PutAsync("/apisix/admin/routes/2", Json("""{"uri":"/live","upstream_id":"1"}"""));
         await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/live")).IsSuccessStatusCode, TimeSpan.FromSeconds(10), "the new route via the stream");
-        var instances = JsonNode.Parse(await admin.GetStringAsync("/api/gateway_groups/default/instances"))!;
-        Assert.Equal("online", instances["list"]![0]!["status"]!.GetValue<string>());
+        await dp.Process.WaitUntilAsync(async () =>
+            JsonNode.Parse(await admin.GetStringAsync("/api/gateway_groups/default/instances"))!["list"]![0]!["status"]!.GetValue<string>() == "healthy",
+            TimeSpan.FromSeconds(10), "the DP listed as healthy (registered, at the group's version)");
 
         // Steady load while the CP dies and comes back: no request may fail.
         var failures = 0;
@@ -90,5 +91,51 @@ public class FollowControlPlaneTests
         Assert.Equal(0, failures);
         admin.Dispose();
         await silo.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Started_with_the_cp_down_it_serves_from_s3_and_refuses_a_tampered_snapshot()
+    {
+        await using var s3 = await S3rverProcess.StartAsync("res-bucket", "cfg-bucket");
+        await using var echo = await EchoUpstream.StartAsync();
+        var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-down-cp"), extraEnv: s3.SiloEnvironment("res-bucket", "cfg-bucket", "@every 1s"));
+        using (var admin = silo.AdminClient())
+        {
+            await admin.PutAsync("/apisix/admin/upstreams/1", Json($$$"""{"nodes":{"{{{echo.Address}}}":1}}"""));
+            await admin.PutAsync("/apisix/admin/routes/1", Json("""{"uri":"/ip","upstream_id":"1"}"""));
+            await silo.Process.WaitUntilAsync(async () =>
+                JsonNode.Parse(await admin.GetStringAsync("/api/gateway_groups/default/snapshots"))!["status"]!["last_version"]?.GetValue<long>() >= 2,
+                TimeSpan.FromSeconds(20), "a snapshot of version 2");
+        }
+        var gatewayPort = silo.GatewayPort;
+        await silo.DisposeAsync(); // the CP is gone before the DP ever starts
+
+        var env = s3.SiloEnvironment("res-bucket", "cfg-bucket", "@every 1s");
+        env["deployment__role"] = "data_plane";
+        env["deployment__orleans__gateways__0"] = $"127.0.0.1:{gatewayPort}";
+        env["fallback_cp__fallback_after"] = "1s";
+        env["fallback_cp__poll_interval"] = "500ms";
+        await using var dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-down-dp"), env);
+        Assert.Equal(HttpStatusCode.NotFound, (await dp.Proxy.GetAsync("/ip")).StatusCode); // nothing applied yet: serving starts empty, at once
+        await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "GET /ip served from S3");
+        var status = await StatusAsync(dp);
+        Assert.Equal(("fallback", 2L), (status["mode"]!.GetValue<string>(), status["version"]!.GetValue<long>()));
+
+        // Someone puts a newer but tampered snapshot in the bucket: refused, the served version stays.
+        using var store = new OrleansGateway.Snapshots.Stores.S3SnapshotStore(new OrleansGateway.Configuration.S3Config
+        {
+            AccessKey = S3rverProcess.AccessKey, SecretKey = S3rverProcess.SecretKey, ConfigBucket = "cfg-bucket",
+            ResourceBucket = "res-bucket", Endpoint = s3.Endpoint, UsePathStyle = true,
+        });
+        var writer = new OrleansGateway.Snapshots.SnapshotWriter(store, new("res-bucket", "cfg-bucket"), null, 10, TimeProvider.System);
+        var (manifest, _) = await writer.WriteAsync(new OrleansGateway.Contracts.Grains.GroupExport("default", 9, [], "{}"), CancellationToken.None);
+        var stored = (await store.GetAsync("res-bucket", manifest.Object, null, CancellationToken.None))!.Data;
+        stored[stored.Length / 2] ^= 0x5a;
+        await store.PutAsync("res-bucket", manifest.Object, stored, "application/gzip", CancellationToken.None);
+        await dp.Process.WaitUntilAsync(async () => (await StatusAsync(dp))["refused_snapshots"]!.GetValue<long>() >= 1, TimeSpan.FromSeconds(20), "the tampered snapshot refused");
+        status = await StatusAsync(dp);
+        Assert.Equal(2, status["version"]!.GetValue<long>());
+        Assert.Contains("SHA-256", status["last_poll"]!["error"]!.GetValue<string>());
+        Assert.True((await dp.Proxy.GetAsync("/ip")).IsSuccessStatusCode);
     }
 }
