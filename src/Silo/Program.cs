@@ -12,9 +12,11 @@ builder.AddGatewayLogging();
 builder.AddGatewayKestrel(config);
 builder.AddGatewaySilo(config);
 builder.AddAdminApi(config);
+builder.AddTraditionalDataPlane(config);
 
 var app = builder.Build();
 await app.InitializeStorageAsync();
+app.MapTraditionalDataPlane(config);
 app.MapAdminApi();
 app.MapOpenApi();
 app.LogWhenReady(config);

@@ -22,19 +22,28 @@ public sealed class SiloProcess : IAsyncDisposable
     public int GatewayPort { get; }
     public HttpClient Http { get; }
 
+    /// <summary>The proxy port of the traditional role.</summary>
+    public int ProxyPort { get; private init; }
+
+    /// <summary>The proxy's status port of the traditional role.</summary>
+    public int StatusPort { get; private init; }
+
     /// <summary>Starts a silo and waits until its Admin API answers /readyz.</summary>
     /// <param name="dataDir">Reuse to restart on the same state.</param>
     /// <param name="ports">(admin, silo, gateway) to reuse; fresh ones when null.</param>
     /// <param name="extraEnv">More configuration as environment variables (deployment__…).</param>
-    public static async Task<SiloProcess> StartAsync(string dataDir, (int Admin, int Silo, int Gateway)? ports = null, IDictionary<string, string>? extraEnv = null)
+    public static async Task<SiloProcess> StartAsync(string dataDir, (int Admin, int Silo, int Gateway)? siloPorts = null, IDictionary<string, string>? extraEnv = null, (int Proxy, int Status)? ports = null)
     {
-        var (admin, silo, gateway) = ports ?? (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        var (admin, silo, gateway) = siloPorts ?? (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var env = new Dictionary<string, string>
         {
             ["deployment__data_dir"] = dataDir,
             ["deployment__admin__admin_listen__port"] = admin.ToString(),
             ["deployment__orleans__silo_port"] = silo.ToString(),
             ["deployment__orleans__gateway_port"] = gateway.ToString(),
+            // The traditional role also proxies: give it ports of its own, so silos started in parallel do not collide.
+            ["apisix__node_listen"] = (ports?.Proxy ?? FreePorts.Next()).ToString(),
+            ["apisix__control__port"] = (ports?.Status ?? FreePorts.Next()).ToString(),
         };
         foreach (var (k, v) in extraEnv ?? new Dictionary<string, string>())
         {
@@ -45,6 +54,8 @@ public sealed class SiloProcess : IAsyncDisposable
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{admin}"), Timeout = TimeSpan.FromSeconds(30) };
         var result = new SiloProcess(process, dataDir, admin, silo, gateway, http)
         {
+            ProxyPort = int.Parse(env["apisix__node_listen"]),
+            StatusPort = int.Parse(env["apisix__control__port"]),
             ConfiguredKey = env.GetValueOrDefault("deployment__admin__admin_key__0__key"),
         };
         await process.WaitUntilAsync(async () => (await http.GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "the Admin API answered /readyz");

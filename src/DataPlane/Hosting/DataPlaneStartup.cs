@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrleansGateway.Configuration;
 using OrleansGateway.DataPlane.Proxy;
 using OrleansGateway.DataPlane.Sources;
@@ -28,11 +29,7 @@ public static class DataPlaneStartup
     public static WebApplicationBuilder AddDataPlane(this WebApplicationBuilder builder, GatewayConfig config)
     {
         builder.WebHost.UseUrls();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.ListenAnyIP(config.NodeListen);
-            k.Listen(config.Control);
-        });
+        builder.WebHost.ConfigureKestrel(k => k.ListenDataPlane(config));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o =>
@@ -42,16 +39,34 @@ public static class DataPlaneStartup
             o.UseUtcTimestamp = true;
         });
 
-        var services = builder.Services;
-        services.AddSingleton(config);
-        services.AddSingleton(TimeProvider.System);
+        builder.Services.AddDataPlaneServices(config, _ => async (timeout, ct) => await ControlPlaneConnection.ConnectAsync(config, timeout, ct));
+        return builder;
+    }
+
+    /// <summary>The proxy port (all interfaces, as APISIX's node_listen) and the status port.</summary>
+    public static void ListenDataPlane(this Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, GatewayConfig config)
+    {
+        kestrel.ListenAnyIP(config.NodeListen);
+        kestrel.Listen(config.Control);
+    }
+
+    /// <summary>
+    /// Everything the proxy needs, for a data-plane process or inside a silo (<c>traditional</c> role);
+    /// <paramref name="link"/> says how the control plane is reached.
+    /// </summary>
+    public static IServiceCollection AddDataPlaneServices(this IServiceCollection services, GatewayConfig config, Func<IServiceProvider, ControlPlaneLinkFactory> link)
+    {
+        services.TryAddSingleton(config);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ControlPlaneLinkFactory>(sp => link(sp));
         services.AddHttpForwarder();
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<ProxyConfigHolder>();
         services.AddSingleton<ProxyMiddleware>();
         services.AddSingleton<DataPlaneStatus>();
+        services.AddSingleton<StatusEndpoints>();
         services.AddSingleton(new LocalConfigCache(config.DataDir, config.GatewayGroupId));
-        services.AddSingleton<ISnapshotStore>(_ => config.FallbackCp.AwsS3 is { } s3
+        services.TryAddSingleton<ISnapshotStore>(_ => config.FallbackCp.AwsS3 is { } s3
             ? new S3SnapshotStore(s3)
             : new FolderSnapshotStore(config.FallbackCp.Folder ?? Path.Combine(config.DataDir, "snapshots")));
         services.AddSingleton(sp =>
@@ -62,7 +77,7 @@ public static class DataPlaneStartup
                 config.ConfigProvider == "yaml" ? "standalone" : "fallback", sp.GetRequiredService<ILoggerFactory>().CreateLogger<FallbackSnapshotPoller>(), sp.GetRequiredService<TimeProvider>());
         });
         services.AddHostedService<ConfigSourceSupervisor>();
-        return builder;
+        return services;
     }
 
     public static WebApplication MapDataPlane(this WebApplication app, GatewayConfig config)
@@ -78,9 +93,11 @@ public static class DataPlaneStartup
             }
         };
         var controlPort = config.Control.Port;
-        app.MapWhen(c => c.Connection.LocalPort == controlPort, control => control.UseRouting().UseEndpoints(e => e.MapStatusEndpoints(config)));
+        var nodePort = config.NodeListen;
+        var statusEndpoints = app.Services.GetRequiredService<StatusEndpoints>();
+        app.MapWhen(c => c.Connection.LocalPort == controlPort, control => control.Run(statusEndpoints.HandleAsync));
         var proxy = app.Services.GetRequiredService<ProxyMiddleware>();
-        app.Run(proxy.InvokeAsync);
+        app.MapWhen(c => c.Connection.LocalPort == nodePort, node => node.Run(proxy.InvokeAsync));
         return app;
     }
 }

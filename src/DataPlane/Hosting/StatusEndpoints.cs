@@ -1,37 +1,59 @@
+using System.Text.Json;
 using OrleansGateway.Configuration;
 using OrleansGateway.DataPlane.Proxy;
 using OrleansGateway.DataPlane.Sources;
 
 namespace OrleansGateway.DataPlane.Hosting;
 
-/// <summary><c>/status</c>, <c>/healthz</c>, <c>/readyz</c> on the status port (as APISIX's control API).</summary>
-public static class StatusEndpoints
+/// <summary>
+/// <c>/status</c>, <c>/healthz</c>, <c>/readyz</c> on the status port (as APISIX's control API). A plain handler, not
+/// endpoints: inside a silo (<c>traditional</c> role) they must not mix with the Admin API's routes.
+/// </summary>
+public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder holder, DataPlaneStatus status)
 {
-    public static void MapStatusEndpoints(this IEndpointRouteBuilder app, GatewayConfig config)
+    public Task HandleAsync(HttpContext context)
     {
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (ProxyConfigHolder holder) =>
-            holder.Current.Source == "empty" ? Results.Text("no configuration applied yet", statusCode: 503) : Results.Text("ready"));
-        app.MapGet("/status", (ProxyConfigHolder holder, DataPlaneStatus status) =>
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
-            var current = holder.Current;
-            return Results.Json(new Dictionary<string, object?>
+            context.Response.StatusCode = 405;
+            return Task.CompletedTask;
+        }
+        return context.Request.Path.Value switch
+        {
+            "/healthz" => Text(context, 200, "ok"),
+            "/readyz" => holder.Current.Source == "empty" ? Text(context, 503, "no configuration applied yet") : Text(context, 200, "ready"),
+            "/status" => StatusAsync(context),
+            _ => Text(context, 404, "not found"),
+        };
+    }
+
+    private Task StatusAsync(HttpContext context)
+    {
+        var current = holder.Current;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["gateway_group_id"] = config.GatewayGroupId,
+            ["mode"] = current.Source == "empty" ? "empty" : status.Mode,
+            ["version"] = current.Version,
+            ["source"] = current.Source,
+            ["applied_at"] = current.Source == "empty" ? null : current.AppliedAt,
+            ["routes"] = current.Routes.Count,
+            ["control_plane_connected"] = status.ControlPlaneConnected,
+            ["last_poll"] = status.LastPollAt is null ? null : new Dictionary<string, object?>
             {
-                ["gateway_group_id"] = config.GatewayGroupId,
-                ["mode"] = current.Source == "empty" ? "empty" : status.Mode,
-                ["version"] = current.Version,
-                ["source"] = current.Source,
-                ["applied_at"] = current.Source == "empty" ? null : current.AppliedAt,
-                ["routes"] = current.Routes.Count,
-                ["control_plane_connected"] = status.ControlPlaneConnected,
-                ["last_poll"] = status.LastPollAt is null ? null : new Dictionary<string, object?>
-                {
-                    ["at"] = status.LastPollAt,
-                    ["result"] = status.LastPollResult,
-                    ["error"] = status.LastPollError,
-                },
-                ["refused_snapshots"] = status.RefusedSnapshots,
-            });
-        });
+                ["at"] = status.LastPollAt,
+                ["result"] = status.LastPollResult,
+                ["error"] = status.LastPollError,
+            },
+            ["refused_snapshots"] = status.RefusedSnapshots,
+        }));
+    }
+
+    private static Task Text(HttpContext context, int code, string text)
+    {
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "text/plain";
+        return context.Response.WriteAsync(text);
     }
 }

@@ -25,6 +25,7 @@ public sealed class ConfigSourceSupervisor(
     DataPlaneStatus status,
     LocalConfigCache cache,
     FallbackSnapshotPoller poller,
+    ControlPlaneLinkFactory connect,
     ILogger<ConfigSourceSupervisor> logger,
     TimeProvider time) : BackgroundService
 {
@@ -34,7 +35,7 @@ public sealed class ConfigSourceSupervisor(
     private readonly string _instanceId = $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(64, Environment.MachineName.Length + 13)];
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
     private readonly SemaphoreSlim _wake = new(0);
-    private ControlPlaneConnection? _connection;
+    private IControlPlaneLink? _connection;
     private DateTimeOffset _lastContact;
     private DateTimeOffset _lastPoll = DateTimeOffset.MinValue;
     private long _hintedVersion;
@@ -114,8 +115,8 @@ public sealed class ConfigSourceSupervisor(
 
     private async Task TryConnectAsync(CancellationToken stoppingToken)
     {
-        ControlPlaneConnection? connection = null;
-        var connecting = ControlPlaneConnection.ConnectAsync(config, CallTimeout, stoppingToken);
+        IControlPlaneLink? connection = null;
+        var connecting = connect(CallTimeout, stoppingToken);
         try
         {
             // A hard bound: while the CP is down, an attempt must not hold up fallback polling.
@@ -166,7 +167,7 @@ public sealed class ConfigSourceSupervisor(
     {
         try
         {
-            var registry = _connection!.Client.GetGrain<IDataPlaneRegistryGrain>(Group);
+            var registry = _connection!.Grains.GetGrain<IDataPlaneRegistryGrain>(Group);
             var version = await registry.Heartbeat(new DataPlaneHeartbeat(_instanceId, Environment.MachineName, holder.Current.Version, status.Mode, _startedAt))
                 .WaitAsync(CallTimeout);
             _lastContact = time.GetUtcNow();
@@ -190,7 +191,7 @@ public sealed class ConfigSourceSupervisor(
     {
         try
         {
-            var grain = _connection!.Client.GetGrain<IGatewayGroupGrain>(Group);
+            var grain = _connection!.Grains.GetGrain<IGatewayGroupGrain>(Group);
             var current = holder.Current;
             ProxyConfig? next = null;
             long cpVersion;

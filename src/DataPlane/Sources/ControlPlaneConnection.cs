@@ -12,7 +12,7 @@ namespace OrleansGateway.DataPlane.Sources;
 /// host, which would hold Kestrel until the cluster answers). It fails fast when no gateway answers; the supervisor
 /// decides when to try again, and builds a fresh connection — with a fresh stream subscription — every time.
 /// </summary>
-public sealed class ControlPlaneConnection : IAsyncDisposable
+public sealed class ControlPlaneConnection : IControlPlaneLink
 {
     private readonly IHost _host;
     private StreamSubscriptionHandle<GroupChanged>? _subscription;
@@ -24,6 +24,8 @@ public sealed class ControlPlaneConnection : IAsyncDisposable
     }
 
     public IClusterClient Client { get; }
+
+    public IGrainFactory Grains => Client;
 
     public static async Task<ControlPlaneConnection> ConnectAsync(GatewayConfig config, TimeSpan timeout, CancellationToken cancellationToken)
     {

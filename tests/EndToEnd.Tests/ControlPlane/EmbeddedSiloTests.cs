@@ -56,6 +56,29 @@ public class EmbeddedSiloTests
     }
 
     [Fact]
+    public async Task The_default_traditional_role_proxies_the_readme_route_in_the_same_process()
+    {
+        await using var echo = await EchoUpstream.StartAsync();
+        await using var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-trad"));
+        using var admin = silo.AdminClient();
+        using var proxy = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.ProxyPort}") };
+        await admin.PutAsync("/apisix/admin/upstreams/1", Json($$$"""{"type":"roundrobin","nodes":{"{{{echo.Address}}}":1}}"""));
+        await admin.PutAsync("/apisix/admin/routes/1", Json("""{"uri":"/ip","upstream_id":"1"}"""));
+        await silo.Process.WaitUntilAsync(async () => (await proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(15), "GET /ip through the silo's proxy");
+        Assert.Equal("127.0.0.1", JsonNode.Parse(await proxy.GetStringAsync("/ip"))!["origin"]!.GetValue<string>());
+
+        // The proxy port serves only the proxy, the admin port only the Admin API.
+        Assert.Equal(HttpStatusCode.NotFound, (await proxy.GetAsync("/apisix/admin/routes")).StatusCode);
+        var nothing = await proxy.GetAsync("/nothing");
+        Assert.Equal(HttpStatusCode.NotFound, nothing.StatusCode);
+        Assert.Equal("""{"error_msg":"404 Route Not Found"}""", await nothing.Content.ReadAsStringAsync());
+        using var status = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.StatusPort}") };
+        var dp = JsonNode.Parse(await status.GetStringAsync("/status"))!;
+        Assert.Equal("control_plane", dp["mode"]!.GetValue<string>());
+        Assert.Equal("ok", await silo.Http.GetStringAsync("/healthz"));
+    }
+
+    [Fact]
     public async Task Oversized_body_is_refused_with_400_and_changes_nothing()
     {
         var dir = RepoPaths.TempFolder("og-e2e");
