@@ -9,6 +9,34 @@ namespace OrleansGateway.TestSupport;
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
+    /// <summary>Every process the tests started; whatever is still running when the test run ends is killed.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Process> Started = new();
+
+    static HostProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAllStarted();
+    }
+
+    /// <summary>Registers a process the tests started (also s3rver), so that a failed test cannot leak it.</summary>
+    public static void Track(Process process) => Started[process.Id] = process;
+
+    private static void KillAllStarted()
+    {
+        foreach (var process in Started.Values)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill();
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+    }
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -59,6 +87,7 @@ public sealed class HostProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.Start();
+        Track(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return host;

@@ -66,6 +66,7 @@ public sealed class S3rverProcess : IAsyncDisposable
             info.ArgumentList.Add(bucket);
         }
         _process = Process.Start(info)!;
+        HostProcess.Track(_process);
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
