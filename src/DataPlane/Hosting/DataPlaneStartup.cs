@@ -65,6 +65,7 @@ public static class DataPlaneStartup
         services.AddSingleton<ProxyMiddleware>();
         services.AddSingleton<DataPlaneStatus>();
         services.AddSingleton<StatusEndpoints>();
+        services.AddSingleton<Observability.DataPlaneMetrics>();
         services.AddSingleton(new LocalConfigCache(config.DataDir, config.GatewayGroupId));
         services.TryAddSingleton<ISnapshotStore>(_ => config.FallbackCp.AwsS3 is { } s3
             ? new S3SnapshotStore(s3)
@@ -85,8 +86,10 @@ public static class DataPlaneStartup
         var holder = app.Services.GetRequiredService<ProxyConfigHolder>();
         var cache = app.Services.GetRequiredService<LocalConfigCache>();
         var cacheLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<LocalConfigCache>();
+        var metrics = app.Services.GetRequiredService<Observability.DataPlaneMetrics>();
         holder.Applied += applied =>
         {
+            metrics.Applied(applied);
             if (applied.Source != "cache")
             {
                 cache.Schedule(applied, cacheLogger);

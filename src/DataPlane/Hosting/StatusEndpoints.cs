@@ -6,10 +6,10 @@ using OrleansGateway.DataPlane.Sources;
 namespace OrleansGateway.DataPlane.Hosting;
 
 /// <summary>
-/// <c>/status</c>, <c>/healthz</c>, <c>/readyz</c> on the status port (as APISIX's control API). A plain handler, not
+/// <c>/status</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> (Prometheus) on the status port (as APISIX's control API). A plain handler, not
 /// endpoints: inside a silo (<c>traditional</c> role) they must not mix with the Admin API's routes.
 /// </summary>
-public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder holder, DataPlaneStatus status)
+public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder holder, DataPlaneStatus status, Observability.DataPlaneMetrics metrics)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -23,6 +23,7 @@ public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder hold
             "/healthz" => Text(context, 200, "ok"),
             "/readyz" => holder.Current.Source == "empty" ? Text(context, 503, "no configuration applied yet") : Text(context, 200, "ready"),
             "/status" => StatusAsync(context),
+            "/metrics" => Metrics(context),
             _ => Text(context, 404, "not found"),
         };
     }
@@ -48,6 +49,12 @@ public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder hold
             },
             ["refused_snapshots"] = status.RefusedSnapshots,
         }));
+    }
+
+    private Task Metrics(HttpContext context)
+    {
+        context.Response.ContentType = "text/plain; version=0.0.4";
+        return context.Response.WriteAsync(metrics.Render());
     }
 
     private static Task Text(HttpContext context, int code, string text)

@@ -11,36 +11,50 @@ namespace OrleansGateway.DataPlane.Proxy;
 /// No match answers APISIX's <c>404 {"error_msg":"404 Route Not Found"}</c>. Connection failures before a response
 /// move on to the next node, up to the upstream's <c>retries</c>, for requests without a body.
 /// </summary>
-public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder forwarder, UpstreamClients clients)
+public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder forwarder, UpstreamClients clients, Observability.DataPlaneMetrics metrics)
 {
     private static readonly ConditionalWeakTable<UpstreamDefinition, INodePicker> Pickers = [];
 
     public async Task InvokeAsync(HttpContext context)
+    {
+        string? routeId = null;
+        try
+        {
+            routeId = await ProxyAsync(context);
+        }
+        finally
+        {
+            metrics.Request(routeId ?? "", context.Response.StatusCode);
+        }
+    }
+
+    /// <summary>Serves one request; returns the matched route's id (null when none matched).</summary>
+    private async Task<string?> ProxyAsync(HttpContext context)
     {
         var config = holder.Current;
         var route = config.Routes.Match(new HttpRequestView(context));
         if (route is null)
         {
             await Error(context, 404, "404 Route Not Found");
-            return;
+            return null;
         }
         var plugins = new PluginContext(context, route, config.Consumers);
         foreach (var global in config.GlobalPlugins)
         {
             if (!await global.OnRequestAsync(plugins))
             {
-                return;
+                return route.Id;
             }
         }
         var chain = config.RoutePlugins.GetValueOrDefault(route.Id) ?? PluginChain.Empty;
         if (!await chain.OnRequestAsync(plugins))
         {
-            return;
+            return route.Id;
         }
         if (route.UpstreamKey is null || !config.Upstreams.TryGetValue(route.UpstreamKey, out var upstream))
         {
             await Error(context, 503, "missing upstream configuration in Route or Service");
-            return;
+            return route.Id;
         }
         var picker = Pickers.GetValue(upstream, INodePicker.For);
         var attempts = 1 + (HasBody(context.Request) ? 0 : upstream.Retries);
@@ -50,7 +64,7 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
             if (picker.Pick(context, tried) is not { } node)
             {
                 await Error(context, 502, "no upstream node available: every node has weight 0");
-                return;
+                return route.Id;
             }
             tried.Add(node);
             var destination = $"{(upstream.Scheme is "https" or "grpcs" ? "https" : "http")}://{node.Authority}";
@@ -70,11 +84,12 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
             }
             if (error != ForwarderError.Request || context.Response.HasStarted || attempt == attempts)
             {
-                return;
+                return route.Id;
             }
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Features.Set<IForwarderErrorFeature>(null);
         }
+        return route.Id;
     }
 
     private static bool HasBody(HttpRequest request) =>

@@ -132,4 +132,17 @@ public sealed class PluginTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, untouched.Status);
         Assert.Contains("upstream", untouched.Body);
     }
+
+    [Fact]
+    public async Task Metrics_count_requests_by_route_and_status_and_show_the_version_and_mode()
+    {
+        await Send(HttpMethod.Get, "/denied");
+        await Send(HttpMethod.Get, "/no-such-route");
+        var metrics = await _dp.Status.GetStringAsync("/metrics");
+        Assert.Contains("og_dp_requests_total{group=\"default\",route=\"denied\",status=\"403\"}", metrics);
+        Assert.Contains("og_dp_requests_total{group=\"default\",route=\"\",status=\"404\"}", metrics);
+        Assert.Contains("og_dp_config_version{group=\"default\"} 1", metrics);
+        Assert.Contains("og_dp_mode{group=\"default\",mode=\"standalone\"} 1", metrics);
+        Assert.Contains("og_dp_refused_snapshots_total{group=\"default\"} 0", metrics);
+    }
 }
