@@ -78,6 +78,7 @@ public static class DataPlaneStartup
                 config.ConfigProvider == "yaml" ? "standalone" : "fallback", sp.GetRequiredService<ILoggerFactory>().CreateLogger<FallbackSnapshotPoller>(), sp.GetRequiredService<TimeProvider>());
         });
         services.AddHostedService<ConfigSourceSupervisor>();
+        services.AddHostedService<Health.ActiveHealthChecker>();
         return services;
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using OrleansGateway.DataPlane.Health;
 using OrleansGateway.DataPlane.Plugins;
 using System.Text.Json;
 using Yarp.ReverseProxy.Forwarder;
@@ -58,10 +59,12 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
         }
         var picker = Pickers.GetValue(upstream, INodePicker.For);
         var attempts = 1 + (HasBody(context.Request) ? 0 : upstream.Retries);
+        var health = upstream.Checks is null ? null : NodeHealth.Of(upstream);
         var tried = new List<UpstreamNode>(1);
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
-            if (picker.Pick(context, tried) is not { } node)
+            var avoid = health is null ? tried : [.. tried, .. health.Unhealthy(upstream.Nodes)];
+            if (picker.Pick(context, avoid) is not { } node)
             {
                 await Error(context, 502, "no upstream node available: every node has weight 0");
                 return route.Id;
@@ -82,6 +85,10 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
             {
                 picker.Release(node);
             }
+            if (upstream.Checks?.Passive is { } passive)
+            {
+                ReportPassive(health!, node, passive, error, context.Response.StatusCode);
+            }
             if (error != ForwarderError.Request || context.Response.HasStarted || attempt == attempts)
             {
                 return route.Id;
@@ -90,6 +97,23 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
             context.Features.Set<IForwarderErrorFeature>(null);
         }
         return route.Id;
+    }
+
+    /// <summary>Passive checks judge the node by this response: connect failures, timeouts, unhealthy statuses.</summary>
+    private static void ReportPassive(NodeHealth health, UpstreamNode node, PassiveCheck passive, ForwarderError error, int status)
+    {
+        var observation = error switch
+        {
+            ForwarderError.Request => Observation.TcpFailure,
+            ForwarderError.RequestTimedOut => Observation.Timeout,
+            _ when passive.UnhealthyStatuses.Contains(status) => Observation.HttpFailure,
+            _ when passive.HealthyStatuses.Contains(status) => Observation.Success,
+            _ => (Observation?)null,
+        };
+        if (observation is { } o)
+        {
+            health.Report(node, o, passive.Successes, passive.HttpFailures, passive.TcpFailures, passive.Timeouts);
+        }
     }
 
     private static bool HasBody(HttpRequest request) =>

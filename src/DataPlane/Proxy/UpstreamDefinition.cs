@@ -17,6 +17,9 @@ public sealed class UpstreamDefinition
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public int Retries { get; init; }
 
+    /// <summary>Active and passive health checks, when configured.</summary>
+    public Health.HealthCheckConfig? Checks { get; init; }
+
     /// <summary>The JSON object this was parsed from (identity tells whether a new version changed it).</summary>
     public JsonObject? Source { get; init; }
 
@@ -56,6 +59,7 @@ public sealed class UpstreamDefinition
             ReadTimeout = Seconds(value["timeout"]?["read"]) ?? TimeSpan.FromSeconds(60),
             Retries = value["retries"]?.GetValue<int>() ?? Math.Max(0, nodes.Count - 1),
             Source = value,
+            Checks = Health.HealthCheckConfig.Parse(value["checks"]),
         };
     }
 

@@ -30,6 +30,8 @@ public sealed class PluginTests : IAsyncLifetime
             R(ResourceKind.Route, "denied", """{"id":"denied","uri":"/denied","upstream_id":"1","plugins":{"ip-restriction":{"blacklist":["127.0.0.0/8"]}}}"""),
             R(ResourceKind.Route, "cors", """{"id":"cors","uri":"/cors","upstream_id":"1","plugins":{"cors":{}}}"""),
             R(ResourceKind.Route, "rr", """{"id":"rr","uri":"/rr","upstream_id":"1","plugins":{"response-rewrite":{"status_code":201,"body":"hello","headers":{"X-R":"1"}}}}"""),
+            R(ResourceKind.Upstream, "hc", HealthCheckedUpstream(_echo.Address, $"127.0.0.1:{FreePorts.Next()}")),
+            R(ResourceKind.Route, "hc", """{"id":"hc","uri":"/hc","upstream_id":"hc"}"""),
             R(ResourceKind.Route, "rr-vars", """{"id":"rr-vars","uri":"/rr-vars","upstream_id":"1","plugins":{"response-rewrite":{"body":"only on 500","vars":[["status","==",500]]}}}"""),
         ], "{}");
         await new SnapshotWriter(new FolderSnapshotStore(dir), SnapshotLayout.Embedded, null, 3, TimeProvider.System).WriteAsync(export, CancellationToken.None);
@@ -42,6 +44,11 @@ public sealed class PluginTests : IAsyncLifetime
         });
         await _dp.Process.WaitUntilAsync(async () => (await _dp.Status.GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the snapshot applied");
     }
+
+    /// <summary>A live node and a dead one (nothing listens), no retries, active checks every second.</summary>
+    private static string HealthCheckedUpstream(string live, string dead) =>
+        "{\"id\":\"hc\",\"nodes\":{\"" + live + "\":1,\"" + dead + "\":1},\"retries\":0," +
+        "\"checks\":{\"active\":{\"http_path\":\"/\",\"healthy\":{\"interval\":1,\"successes\":1},\"unhealthy\":{\"interval\":1,\"tcp_failures\":1}}}}";
 
     public async Task DisposeAsync()
     {
@@ -144,5 +151,22 @@ public sealed class PluginTests : IAsyncLifetime
         Assert.Contains("og_dp_config_version{group=\"default\"} 1", metrics);
         Assert.Contains("og_dp_mode{group=\"default\",mode=\"standalone\"} 1", metrics);
         Assert.Contains("og_dp_refused_snapshots_total{group=\"default\"} 0", metrics);
+    }
+
+    [Fact]
+    public async Task Active_health_checks_take_a_dead_node_out_of_rotation()
+    {
+        // Without health checks and with retries 0, every other request would hit the dead node and fail.
+        await _dp.Process.WaitUntilAsync(async () =>
+        {
+            var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => _dp.Proxy.GetAsync("/hc")));
+            return results.All(r => r.IsSuccessStatusCode);
+        }, TimeSpan.FromSeconds(20), "the dead node marked unhealthy");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            statuses.Add((await _dp.Proxy.GetAsync("/hc")).StatusCode);
+        }
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
     }
 }
