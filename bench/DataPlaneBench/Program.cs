@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using OrleansGateway.TestSupport;
+
+// Usage: DataPlaneBench propagation [--routes 100,10000] [--changes 1000]
+//        DataPlaneBench coldstart [--routes 10000] [--reps 3]
+//        DataPlaneBench proxy [--reps 3] [--seconds 10]   (needs wrk and nginx: apt-get install wrk nginx)
+var mode = args.Length > 0 ? args[0] : "propagation";
+const string Key = "bench-dp-admin-key-0123456789";
+await using var echo = await EchoUpstream.StartAsync();
+
+if (mode == "propagation")
+{
+    foreach (var routes in Arg("--routes", "100,10000").Split(',').Select(int.Parse))
+    {
+        await PropagationAsync(routes, int.Parse(Arg("--changes", "1000"), CultureInfo.InvariantCulture));
+    }
+}
+else if (mode == "proxy")
+{
+    await ProxyAsync(int.Parse(Arg("--reps", "3"), CultureInfo.InvariantCulture), int.Parse(Arg("--seconds", "10"), CultureInfo.InvariantCulture));
+}
+else
+{
+    await ColdStartAsync(int.Parse(Arg("--routes", "10000"), CultureInfo.InvariantCulture), int.Parse(Arg("--reps", "3"), CultureInfo.InvariantCulture));
+}
+return 0;
+
+async Task PropagationAsync(int routes, int changes)
+{
+    await using var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-prop"), extraEnv: new Dictionary<string, string>
+    {
+        ["deployment__role"] = "control_plane",
+        ["deployment__admin__admin_key__0__key"] = Key,
+        ["deployment__admin__max_body_bytes"] = "268435456",
+    });
+    using var admin = Admin(silo);
+    await Load(admin, routes);
+    var dpEnv = new Dictionary<string, string>
+    {
+        ["deployment__role"] = "data_plane",
+        ["deployment__orleans__gateways__0"] = $"127.0.0.1:{silo.GatewayPort}",
+    };
+    await using var dp1 = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-prop-dp"), dpEnv);
+    await using var dp2 = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-prop-dp"), dpEnv);
+    foreach (var dp in new[] { dp1, dp2 })
+    {
+        await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/r/0")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the initial load");
+    }
+    var latencies = new List<double>(changes);
+    for (var i = 0; i < changes; i++)
+    {
+        var path = $"/p/{i}";
+        var response = await admin.PutAsync($"/apisix/admin/routes/p{i}", new StringContent($"{{\"uri\":\"{path}\",\"upstream_id\":\"u\"}}", Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+        var acked = Stopwatch.GetTimestamp();
+        await Task.WhenAll(WaitServedAsync(dp1, path), WaitServedAsync(dp2, path));
+        latencies.Add(Stopwatch.GetElapsedTime(acked).TotalMilliseconds);
+    }
+    latencies.Sort();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"propagation routes={routes} changes={changes} dps=2 p50_ms={latencies[latencies.Count / 2]:F1} p99_ms={latencies[(int)(latencies.Count * 0.99)]:F1} max_ms={latencies[^1]:F1}"));
+}
+
+static async Task WaitServedAsync(DataPlaneProcess dp, string path)
+{
+    var deadline = DateTime.UtcNow.AddSeconds(30);
+    while (!(await dp.Proxy.GetAsync(path)).IsSuccessStatusCode)
+    {
+        if (DateTime.UtcNow > deadline)
+        {
+            throw new TimeoutException($"{path} not served within 30 s");
+        }
+    }
+}
+
+async Task ColdStartAsync(int routes, int reps)
+{
+    await using var s3 = await S3rverProcess.StartAsync("res-bucket", "cfg-bucket");
+    var env = s3.SiloEnvironment("res-bucket", "cfg-bucket", "@every 24h");
+    env["deployment__role"] = "control_plane";
+    env["deployment__admin__admin_key__0__key"] = Key;
+    env["deployment__admin__max_body_bytes"] = "268435456";
+    var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-cold"), extraEnv: env);
+    using (var admin = Admin(silo))
+    {
+        await Load(admin, routes);
+        (await admin.PostAsync("/api/gateway_groups/default/snapshots?force=true", null)).EnsureSuccessStatusCode();
+    }
+    var gatewayPort = silo.GatewayPort;
+    await silo.DisposeAsync(); // the CP is down for every cold start below
+    var dpEnv = s3.SiloEnvironment("res-bucket", "cfg-bucket", "@every 24h");
+    dpEnv["deployment__role"] = "data_plane";
+    dpEnv["deployment__role_data_plane__config_provider"] = "yaml";
+    dpEnv["fallback_cp__poll_interval"] = "200ms";
+    var times = new List<double>();
+    double rss = 0;
+    for (var r = 0; r < reps; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-cold-dp"), dpEnv);
+        while (!(await dp.Proxy.GetAsync("/r/1")).IsSuccessStatusCode)
+        {
+            await Task.Delay(5);
+        }
+        times.Add(watch.Elapsed.TotalSeconds);
+        rss = Process.GetProcessById(dp.Process.Pid).WorkingSet64 / 1048576.0;
+    }
+    times.Sort();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"coldstart routes={routes} from=s3 cp=down first_200_s_median={times[times.Count / 2]:F2} min={times[0]:F2} max={times[^1]:F2} dp_rss_mb={rss:F0}"));
+}
+
+// Requests/s and latency through the DP, through nginx as a reverse proxy, and to the upstream directly: wrk, one
+// target after the other, interleaved, so that the machine's noise spreads over all three.
+async Task ProxyAsync(int reps, int seconds)
+{
+    var dir = RepoPaths.TempFolder("og-proxybench");
+    var resources = $"{{\"upstreams\":[{{\"id\":\"u\",\"nodes\":{{\"{echo.Address}\":1}}}}],\"routes\":[{{\"id\":\"ip\",\"uri\":\"/ip\",\"upstream_id\":\"u\"}}]}}";
+    var set = System.Text.Json.Nodes.JsonNode.Parse(resources)!;
+    var export = new OrleansGateway.Contracts.Grains.GroupExport("default", 1,
+    [
+        new(OrleansGateway.Contracts.Resources.ResourceKind.Upstream, "u", set["upstreams"]![0]!.ToJsonString(), 1, 1),
+        new(OrleansGateway.Contracts.Resources.ResourceKind.Route, "ip", set["routes"]![0]!.ToJsonString(), 1, 1),
+    ], "{}");
+    await new OrleansGateway.Snapshots.SnapshotWriter(new OrleansGateway.Snapshots.Stores.FolderSnapshotStore(dir), OrleansGateway.Snapshots.SnapshotLayout.Embedded, null, 3, TimeProvider.System)
+        .WriteAsync(export, CancellationToken.None);
+    await using var dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-proxybench-dp"), new Dictionary<string, string>
+    {
+        ["deployment__role"] = "data_plane",
+        ["deployment__role_data_plane__config_provider"] = "yaml",
+        ["fallback_cp__folder"] = dir,
+    });
+    await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the route");
+
+    var nginxPort = FreePorts.Next();
+    var nginxDir = RepoPaths.TempFolder("og-nginx");
+    File.WriteAllText(Path.Combine(nginxDir, "nginx.conf"), $$"""
+        worker_processes 2;
+        pid {{nginxDir}}/nginx.pid;
+        error_log {{nginxDir}}/error.log;
+        daemon off;
+        events { worker_connections 1024; }
+        http {
+          access_log off;
+          upstream echo { server {{echo.Address}}; keepalive 64; }
+          server {
+            listen 127.0.0.1:{{nginxPort}};
+            location / { proxy_pass http://echo; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; }
+          }
+        }
+        """);
+    // nginx must not inherit our stdout: a pipe it holds open would outlive the benchmark.
+    using var nginx = Process.Start(new ProcessStartInfo("nginx", $"-c {nginxDir}/nginx.conf -p {nginxDir}") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+    HostProcess.Track(nginx);
+    await Task.Delay(1000);
+    var targets = new (string Name, string Url)[]
+    {
+        ("direct", $"http://{echo.Address}/ip"),
+        ("orleans-gateway-dp", $"http://127.0.0.1:{dp.ProxyPort}/ip"),
+        ("nginx", $"http://127.0.0.1:{nginxPort}/ip"),
+    };
+    var results = targets.ToDictionary(t => t.Name, _ => new List<(double Rps, double P50, double P99)>());
+    for (var r = 0; r < reps; r++)
+    {
+        foreach (var (name, url) in targets)
+        {
+            var wrk = Process.Start(new ProcessStartInfo("wrk", $"-t2 -c32 -d{seconds}s --latency {url}") { RedirectStandardOutput = true, UseShellExecute = false })!;
+            var output = await wrk.StandardOutput.ReadToEndAsync();
+            await wrk.WaitForExitAsync();
+            results[name].Add((Number(output, "Requests/sec:"), Millis(output, " 50%"), Millis(output, " 99%")));
+        }
+    }
+    nginx.Kill();
+    foreach (var (name, runs) in results)
+    {
+        var rps = runs.Select(x => x.Rps).Order().ToList();
+        var p99 = runs.Select(x => x.P99).Order().ToList();
+        var p50 = runs.Select(x => x.P50).Order().ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"proxy target={name} rps_median={rps[rps.Count / 2]:F0} p50_ms_median={p50[p50.Count / 2]:F2} p99_ms_median={p99[p99.Count / 2]:F2} runs={string.Join('/', rps.Select(x => x.ToString("F0", CultureInfo.InvariantCulture)))}"));
+    }
+    var ratio = results["orleans-gateway-dp"].Select(x => x.Rps).Order().ElementAt(reps / 2) / results["nginx"].Select(x => x.Rps).Order().ElementAt(reps / 2);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy dp_to_nginx_rps_ratio={ratio:F2}"));
+}
+
+static double Number(string output, string label)
+{
+    var line = output.Split('\n').First(l => l.TrimStart().StartsWith(label.Trim(), StringComparison.Ordinal));
+    return double.Parse(line.Trim()[label.Trim().Length..].Trim(), CultureInfo.InvariantCulture);
+}
+
+static double Millis(string output, string label)
+{
+    var line = output.Split('\n').First(l => l.StartsWith(label, StringComparison.Ordinal));
+    var value = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+    return value.EndsWith("us", StringComparison.Ordinal) ? double.Parse(value[..^2], CultureInfo.InvariantCulture) / 1000
+        : value.EndsWith("ms", StringComparison.Ordinal) ? double.Parse(value[..^2], CultureInfo.InvariantCulture)
+        : double.Parse(value[..^1], CultureInfo.InvariantCulture) * 1000;
+}
+
+async Task Load(HttpClient admin, int routes)
+{
+    var bulk = new StringBuilder($"{{\"upstreams\":[{{\"id\":\"u\",\"nodes\":{{\"{echo.Address}\":1}}}}],\"routes\":[");
+    for (var i = 0; i < routes; i++)
+    {
+        bulk.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"{{\"id\":\"r{i}\",\"uri\":\"/r/{i}\",\"upstream_id\":\"u\"}}");
+    }
+    bulk.Append("]}");
+    (await admin.PutAsync("/apisix/admin/configs", new StringContent(bulk.ToString(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+}
+
+static HttpClient Admin(SiloProcess silo)
+{
+    var client = new HttpClient { BaseAddress = silo.Http.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+    client.DefaultRequestHeaders.Add("X-API-KEY", Key);
+    return client;
+}
+
+string Arg(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
