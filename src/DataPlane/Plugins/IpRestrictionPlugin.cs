@@ -14,7 +14,7 @@ public sealed class IpRestrictionPlugin : ProxyPlugin
     public IpRestrictionPlugin(JsonObject config) : base("ip-restriction", 3000)
     {
         _whitelist = config.ContainsKey("whitelist");
-        _networks = ((config["whitelist"] ?? config["blacklist"]) as JsonArray ?? []).Select(v => Network(v!.GetValue<string>())).ToArray();
+        _networks = ((config["whitelist"] ?? config["blacklist"]) as JsonArray ?? []).Select(v => Routing.Networks.Parse(v!.GetValue<string>())).ToArray();
         _message = Text(config, "message") ?? "Your IP address is not allowed";
         _status = config["response_code"]?.GetValue<int>() ?? 403;
     }
@@ -28,15 +28,5 @@ public sealed class IpRestrictionPlugin : ProxyPlugin
         }
         var listed = ip is not null && _networks.Any(n => n.Contains(ip));
         return listed == _whitelist ? ValueTask.FromResult(true) : RespondAsync(context, _status, new { message = _message });
-    }
-
-    internal static IPNetwork Network(string text)
-    {
-        if (text.Contains('/'))
-        {
-            return IPNetwork.Parse(text);
-        }
-        var ip = IPAddress.Parse(text);
-        return new IPNetwork(ip, ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
     }
 }

@@ -103,7 +103,7 @@ public sealed class CompiledRoute
             Uris = uris,
             Hosts = hosts.Select(HostPattern.Parse).ToList(),
             Methods = Strings(route, "methods", null).ToHashSet(StringComparer.Ordinal),
-            RemoteAddrs = Strings(route, "remote_addrs", "remote_addr").Select(ParseNetwork).ToList(),
+            RemoteAddrs = Strings(route, "remote_addrs", "remote_addr").Select(Networks.Parse).ToList(),
             Vars = VarsExpression.Compile(route["vars"] as JsonArray),
             Value = route,
             UpstreamKey = UpstreamKeyOf(route, "routes") ?? (service is null ? null : UpstreamKeyOf(service, "services")),
@@ -122,15 +122,5 @@ public sealed class CompiledRoute
             return many.Select(v => v!.GetValue<string>()).ToList();
         }
         return singular is not null && obj[singular] is JsonValue one ? [one.GetValue<string>()] : [];
-    }
-
-    private static IPNetwork ParseNetwork(string text)
-    {
-        if (text.Contains('/'))
-        {
-            return IPNetwork.Parse(text);
-        }
-        var ip = IPAddress.Parse(text);
-        return new IPNetwork(ip, ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
     }
 }

@@ -99,12 +99,10 @@ public sealed class VarsExpression
             if (_op == "ipmatch")
             {
                 var cidrs = _list.Length > 0 ? _list : _text is null ? [] : [_text];
-                _networks = cidrs.Select(ParseNetwork).ToArray();
+                _networks = cidrs.Select(Networks.Parse).ToArray();
             }
         }
 
-        private static IPNetwork ParseNetwork(string text) =>
-            text.Contains('/') ? IPNetwork.Parse(text) : new IPNetwork(IPAddress.Parse(text), IPAddress.Parse(text).AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
 
         public bool Holds(IRequestView request)
         {

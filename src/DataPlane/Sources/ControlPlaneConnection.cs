@@ -1,6 +1,5 @@
 using System.Net;
 using Orleans.Configuration;
-using Orleans.Streams;
 using OrleansGateway.Configuration;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Streams;
@@ -15,12 +14,13 @@ namespace OrleansGateway.DataPlane.Sources;
 public sealed class ControlPlaneConnection : IControlPlaneLink
 {
     private readonly IHost _host;
-    private StreamSubscriptionHandle<GroupChanged>? _subscription;
+    private readonly ClusterClientLink _link;
 
     private ControlPlaneConnection(IHost host, IClusterClient client)
     {
         _host = host;
         Client = client;
+        _link = new ClusterClientLink(client);
     }
 
     public IClusterClient Client { get; }
@@ -61,26 +61,11 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
         return new ControlPlaneConnection(host, host.Services.GetRequiredService<IClusterClient>());
     }
 
-    /// <summary>Subscribes to the group's change hints; <paramref name="onChange"/> receives every event.</summary>
-    public async Task SubscribeAsync(string group, Func<GroupChanged, Task> onChange)
-    {
-        var stream = Client.GetStreamProvider(GroupStreams.Provider).GetStream<GroupChanged>(StreamId.Create(GroupStreams.Namespace, group));
-        _subscription = await stream.SubscribeAsync((e, _) => onChange(e));
-    }
+    public Task SubscribeAsync(string group, Func<GroupChanged, Task> onChange) => _link.SubscribeAsync(group, onChange);
 
     public async ValueTask DisposeAsync()
     {
-        if (_subscription is not null)
-        {
-            try
-            {
-                await _subscription.UnsubscribeAsync().WaitAsync(TimeSpan.FromSeconds(2));
-            }
-            catch (Exception)
-            {
-                // The cluster may be gone; the subscription dies with it (or with the silo's PubSub cleanup).
-            }
-        }
+        await _link.DisposeAsync();
         await StopQuietlyAsync(_host);
     }
 

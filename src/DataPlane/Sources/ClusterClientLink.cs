@@ -3,8 +3,11 @@ using OrleansGateway.Contracts.Streams;
 
 namespace OrleansGateway.DataPlane.Sources;
 
-/// <summary>The <c>traditional</c> role: the proxy runs inside the silo and uses the silo's own cluster client.</summary>
-public sealed class InProcessControlPlaneLink(IClusterClient client) : IControlPlaneLink
+/// <summary>
+/// A link over a cluster client: the silo's own (the <c>traditional</c> role, proxy and silo in one process), or the
+/// client of a <see cref="ControlPlaneConnection"/>.
+/// </summary>
+public sealed class ClusterClientLink(IClusterClient client) : IControlPlaneLink
 {
     private StreamSubscriptionHandle<GroupChanged>? _subscription;
 
