@@ -9,9 +9,6 @@ public sealed class ConfigReader(IConfiguration configuration)
 {
     private static string Dotted(string key) => key.Replace(':', '.');
 
-    /// <summary>The raw value, or null.</summary>
-    public string? Raw(string key) => configuration[key];
-
     /// <summary>True when the key or any key below it is set.</summary>
     public bool Exists(string key) => configuration.GetSection(key).Exists();
 

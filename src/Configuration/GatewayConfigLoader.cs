@@ -37,6 +37,26 @@ public static class GatewayConfigLoader
         return null;
     }
 
+    /// <summary>
+    /// For a host's Program: adds the YAML file and environment to <paramref name="configuration"/> and loads it; a bad
+    /// value prints one line naming the key and value to stderr and returns false (the host exits with 2).
+    /// </summary>
+    public static bool TryLoadForHost(IConfigurationManager configuration, string[] args, string hostName, out GatewayConfig config)
+    {
+        try
+        {
+            configuration.AddGatewayConfig(args);
+            config = Load(configuration);
+            return true;
+        }
+        catch (GatewayConfigException e)
+        {
+            Console.Error.WriteLine($"{hostName}: {e.Message}");
+            config = new GatewayConfig();
+            return false;
+        }
+    }
+
     /// <summary>Reads and validates everything.</summary>
     public static GatewayConfig Load(IConfiguration configuration)
     {

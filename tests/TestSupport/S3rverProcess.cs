@@ -29,6 +29,17 @@ public sealed class S3rverProcess : IAsyncDisposable
 
     public Uri Endpoint => new($"http://127.0.0.1:{Port}");
 
+    /// <summary>Configuration of an S3 snapshot store on this server (for tests that read what a silo wrote).</summary>
+    public OrleansGateway.Configuration.S3Config StoreConfig(string resourceBucket, string configBucket, string accessKey = AccessKey, string secretKey = SecretKey) => new()
+    {
+        AccessKey = accessKey,
+        SecretKey = secretKey,
+        ConfigBucket = configBucket,
+        ResourceBucket = resourceBucket,
+        Endpoint = Endpoint,
+        UsePathStyle = true,
+    };
+
     /// <summary>The environment that points a silo's <c>fallback_cp.aws_s3</c> at this server.</summary>
     public Dictionary<string, string> SiloEnvironment(string resourceBucket, string configBucket, string cronSpec, string accessKey = AccessKey, string secretKey = SecretKey) => new()
     {

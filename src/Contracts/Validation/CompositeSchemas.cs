@@ -78,9 +78,6 @@ public sealed class ObjectSchema : Schema
     /// <summary>Whole-object rules (e.g. "uri or uris"), run after the properties are valid.</summary>
     public IReadOnlyList<Func<JsonObject, string?>> Rules { get; init; } = [];
 
-    /// <summary>The declared property names.</summary>
-    public IEnumerable<string> PropertyNamesDeclared => _properties.Keys;
-
     /// <inheritdoc />
     public override string? Check(JsonNode? node)
     {

@@ -10,34 +10,14 @@ namespace OrleansGateway.DataPlane.Hosting;
 /// <summary>The data plane's host wiring: the proxy on <c>apisix.node_listen</c>, status on <c>apisix.control</c>.</summary>
 public static class DataPlaneStartup
 {
-    public static bool TryLoad(IConfigurationManager configuration, string[] args, out GatewayConfig config)
-    {
-        try
-        {
-            configuration.AddGatewayConfig(args);
-            config = GatewayConfigLoader.Load(configuration);
-            return true;
-        }
-        catch (GatewayConfigException e)
-        {
-            Console.Error.WriteLine($"orleans-gateway-dp: {e.Message}");
-            config = new GatewayConfig();
-            return false;
-        }
-    }
+    public static bool TryLoad(IConfigurationManager configuration, string[] args, out GatewayConfig config) =>
+        GatewayConfigLoader.TryLoadForHost(configuration, args, "orleans-gateway-dp", out config);
 
     public static WebApplicationBuilder AddDataPlane(this WebApplicationBuilder builder, GatewayConfig config)
     {
         builder.WebHost.UseUrls();
         builder.WebHost.ConfigureKestrel(k => k.ListenDataPlane(config));
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        builder.Logging.AddGatewayLogging();
 
         builder.Services.AddDataPlaneServices(config, _ => async (timeout, ct) => await ControlPlaneConnection.ConnectAsync(config, timeout, ct));
         return builder;

@@ -8,13 +8,18 @@ namespace OrleansGateway.DataPlane.Plugins;
 /// </summary>
 public sealed class PluginChain
 {
-    private PluginChain(ProxyPlugin[] plugins) => Plugins = plugins;
+    private PluginChain(ProxyPlugin[] plugins)
+    {
+        Plugins = plugins;
+        ResponseRewrites = plugins.OfType<ResponseRewritePlugin>().ToArray();
+    }
 
     public static PluginChain Empty { get; } = new([]);
 
     public IReadOnlyList<ProxyPlugin> Plugins { get; }
 
-    public IEnumerable<ResponseRewritePlugin> ResponseRewrites => Plugins.OfType<ResponseRewritePlugin>();
+    /// <summary>The response-rewrite plugins, found once per version, not per response.</summary>
+    public IReadOnlyList<ResponseRewritePlugin> ResponseRewrites { get; }
 
     public static PluginChain Build(JsonObject? servicePlugins, JsonObject? routePlugins, string scope, TimeProvider time)
     {

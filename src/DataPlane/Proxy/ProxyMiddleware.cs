@@ -157,9 +157,21 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
             {
                 global.OnResponse(plugins);
             }
-            ReplacementBody = chain.ResponseRewrites.Concat(globals.SelectMany(g => g.ResponseRewrites)).FirstOrDefault(r => r.ReplacesBody(plugins));
+            ReplacementBody = FirstReplacingBody(chain) ?? globals.Select(FirstReplacingBody).FirstOrDefault(r => r is not null);
             chain.OnResponse(plugins);
             return copyBody && ReplacementBody is null;
+        }
+
+        private ResponseRewritePlugin? FirstReplacingBody(PluginChain pluginChain)
+        {
+            foreach (var rewrite in pluginChain.ResponseRewrites)
+            {
+                if (rewrite.ReplacesBody(plugins))
+                {
+                    return rewrite;
+                }
+            }
+            return null;
         }
     }
 }

@@ -41,9 +41,6 @@ internal sealed class ChangeLog(int capacity)
         }
     }
 
-    /// <summary>The oldest version still present, or null when empty.</summary>
-    public long? OldestVersion => _entries.First?.Value.Version;
-
     /// <summary>
     /// The keys changed after <paramref name="since"/> up to <paramref name="current"/>; null when the log does not
     /// reach back that far or a reset happened in between (the reader must load everything).

@@ -78,13 +78,11 @@ public static class GroupEndpoints
 
     private static async Task<IResult> ExportAsync(string id, IGrainFactory grains)
     {
-        var grain = grains.GetGrain<IGatewayGroupGrain>(id);
-        var info = await grain.GetInfo();
-        if (info.Group is null)
+        if (await MissingGroupAsync(grains, id) is { } missing)
         {
-            return AdminResponses.Error(info.Status, info.Error!);
+            return missing;
         }
-        var export = await grain.Export();
+        var export = await grains.GetGrain<IGatewayGroupGrain>(id).Export();
         return AdminResponses.Json(200, w =>
         {
             w.WriteStartObject();
@@ -133,13 +131,12 @@ public static class GroupEndpoints
 
     private static async Task<IResult> GetConfigsAsync(HttpRequest request, IGrainFactory grains)
     {
-        var grain = grains.GetGrain<IGatewayGroupGrain>(ResourceEndpoints.GroupId(request));
-        var info = await grain.GetInfo();
-        if (info.Group is null)
+        var id = ResourceEndpoints.GroupId(request);
+        if (await MissingGroupAsync(grains, id) is { } missing)
         {
-            return AdminResponses.Error(info.Status, info.Error!);
+            return missing;
         }
-        var export = await grain.Export();
+        var export = await grains.GetGrain<IGatewayGroupGrain>(id).Export();
         return AdminResponses.Json(200, w => StandaloneConfig.Write(w, export));
     }
 
@@ -175,6 +172,13 @@ public static class GroupEndpoints
 
     private static bool IsYaml(HttpRequest request) =>
         request.ContentType is { } type && (type.Contains("yaml", StringComparison.OrdinalIgnoreCase) || type.Contains("yml", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>404 (or the grain's error) when the group does not exist, else null.</summary>
+    internal static async Task<IResult?> MissingGroupAsync(IGrainFactory grains, string id)
+    {
+        var info = await grains.GetGrain<IGatewayGroupGrain>(id).GetInfo();
+        return info.Group is null ? AdminResponses.Error(info.Status, info.Error!) : null;
+    }
 
     private static IResult GroupResponse(GroupResult result) =>
         result.Error is not null

@@ -18,7 +18,7 @@ public static class SnapshotEndpoints
         snapshots.MapGet("/", ListAsync);
         snapshots.MapPost("/", async (string id, bool? force, IGrainFactory grains) =>
         {
-            if (await MissingGroupAsync(grains, id) is { } missing)
+            if (await GroupEndpoints.MissingGroupAsync(grains, id) is { } missing)
             {
                 return missing;
             }
@@ -27,7 +27,7 @@ public static class SnapshotEndpoints
         });
         snapshots.MapPost("/{version:long}/restore", async (string id, long version, IGrainFactory grains) =>
         {
-            if (await MissingGroupAsync(grains, id) is { } missing)
+            if (await GroupEndpoints.MissingGroupAsync(grains, id) is { } missing)
             {
                 return missing;
             }
@@ -45,15 +45,9 @@ public static class SnapshotEndpoints
         });
     }
 
-    private static async Task<IResult?> MissingGroupAsync(IGrainFactory grains, string id)
-    {
-        var info = await grains.GetGrain<IGatewayGroupGrain>(id).GetInfo();
-        return info.Group is null ? AdminResponses.Error(info.Status, info.Error!) : null;
-    }
-
     private static async Task<IResult> ListAsync(string id, IGrainFactory grains, SnapshotWriter writer, CancellationToken cancellationToken)
     {
-        if (await MissingGroupAsync(grains, id) is { } missing)
+        if (await GroupEndpoints.MissingGroupAsync(grains, id) is { } missing)
         {
             return missing;
         }

@@ -2,20 +2,9 @@ namespace OrleansGateway.Silo.Hosting;
 
 public static class LoggingExtensions
 {
-    /// <summary>Operator-level logs: our own events at Information, framework chatter at Warning.</summary>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-        // Category filters match by prefix, and "Orleans" is a prefix of our own "OrleansGateway".
-        builder.Logging.AddFilter("OrleansGateway", LogLevel.Information);
-        builder.Logging.AddFilter("Polly", LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        OrleansGateway.Configuration.GatewayLogging.AddGatewayLogging(builder.Logging);
         return builder;
     }
 

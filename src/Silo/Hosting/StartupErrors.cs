@@ -7,21 +7,16 @@ public static class StartupErrors
 {
     public static bool TryLoad(IConfigurationManager configuration, string[] args, out GatewayConfig config)
     {
-        try
+        if (!GatewayConfigLoader.TryLoadForHost(configuration, args, "orleans-gateway", out config))
         {
-            configuration.AddGatewayConfig(args);
-            config = GatewayConfigLoader.Load(configuration);
-            if (config.Role == "data_plane")
-            {
-                throw ConfigReader.Invalid("deployment:role", config.Role, "this is the control-plane host; start a data plane with `dotnet run --project src/DataPlane`");
-            }
-            return true;
-        }
-        catch (GatewayConfigException e)
-        {
-            Console.Error.WriteLine($"orleans-gateway: {e.Message}");
-            config = new GatewayConfig();
             return false;
         }
+        if (config.Role == "data_plane")
+        {
+            Console.Error.WriteLine("orleans-gateway: " + ConfigReader.Invalid("deployment:role", config.Role,
+                "this is the control-plane host; start a data plane with `dotnet run --project src/DataPlane`").Message);
+            return false;
+        }
+        return true;
     }
 }

@@ -122,11 +122,7 @@ public class FollowControlPlaneTests
         Assert.Equal(("fallback", 2L), (status["mode"]!.GetValue<string>(), status["version"]!.GetValue<long>()));
 
         // Someone puts a newer but tampered snapshot in the bucket: refused, the served version stays.
-        using var store = new OrleansGateway.Snapshots.Stores.S3SnapshotStore(new OrleansGateway.Configuration.S3Config
-        {
-            AccessKey = S3rverProcess.AccessKey, SecretKey = S3rverProcess.SecretKey, ConfigBucket = "cfg-bucket",
-            ResourceBucket = "res-bucket", Endpoint = s3.Endpoint, UsePathStyle = true,
-        });
+        using var store = new OrleansGateway.Snapshots.Stores.S3SnapshotStore(s3.StoreConfig("res-bucket", "cfg-bucket"));
         var writer = new OrleansGateway.Snapshots.SnapshotWriter(store, new("res-bucket", "cfg-bucket"), null, 10, TimeProvider.System);
         var (manifest, _) = await writer.WriteAsync(new OrleansGateway.Contracts.Grains.GroupExport("default", 9, [], "{}"), CancellationToken.None);
         var stored = (await store.GetAsync("res-bucket", manifest.Object, null, CancellationToken.None))!.Data;

@@ -25,11 +25,7 @@ public sealed class SnapshotToS3Tests : IAsyncLifetime
         _s3 = await S3rverProcess.StartAsync(ResourceBucket, ConfigBucket);
         _silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-snap"), extraEnv: SiloEnv(_s3, S3rverProcess.SecretKey));
         _admin = _silo.AdminClient();
-        _store = new S3SnapshotStore(new S3Config
-        {
-            AccessKey = S3rverProcess.AccessKey, SecretKey = S3rverProcess.SecretKey, ConfigBucket = ConfigBucket,
-            ResourceBucket = ResourceBucket, Endpoint = _s3.Endpoint, UsePathStyle = true,
-        });
+        _store = new S3SnapshotStore(_s3.StoreConfig(ResourceBucket, ConfigBucket));
     }
 
     public async Task DisposeAsync()

@@ -25,16 +25,8 @@ public sealed class S3SnapshotStoreTests : SnapshotStoreContract
 {
     private S3rverProcess _server = null!;
 
-    public static S3Config ConfigFor(S3rverProcess server, string accessKey = S3rverProcess.AccessKey, string secretKey = S3rverProcess.SecretKey) => new()
-    {
-        AccessKey = accessKey,
-        SecretKey = secretKey,
-        Region = "us-east-1",
-        ConfigBucket = "cfg",
-        ResourceBucket = "res",
-        Endpoint = server.Endpoint,
-        UsePathStyle = true,
-    };
+    public static S3Config ConfigFor(S3rverProcess server, string accessKey = S3rverProcess.AccessKey, string secretKey = S3rverProcess.SecretKey) =>
+        server.StoreConfig("res", "cfg", accessKey, secretKey);
 
     public override async Task InitializeAsync()
     {
