@@ -76,6 +76,7 @@ public static class DataPlaneStartup
                 cache.Schedule(applied, cacheLogger);
             }
         };
+        app.Lifetime.ApplicationStopping.Register(cache.Flush);
         var controlPort = config.Control.Port;
         var nodePort = config.NodeListen;
         var statusEndpoints = app.Services.GetRequiredService<StatusEndpoints>();

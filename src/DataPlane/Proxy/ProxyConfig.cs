@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.DataPlane.Plugins;
 using OrleansGateway.DataPlane.Routing;
@@ -78,9 +79,7 @@ public sealed class ProxyConfig
             var service = route["service_id"] is JsonValue sid ? set.Get(ResourceKind.Service, sid.GetValue<string>()) : null;
             var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && ReferenceEquals(old.Route, route) && ReferenceEquals(old.Service, service)
                 ? old
-                : CompiledRoute.Compile(route, service) is { } fresh
-                    ? new CompiledEntry(route, service, fresh, PluginChain.Build(service?["plugins"] as JsonObject, route["plugins"] as JsonObject, $"route:{id}", time))
-                    : null;
+                : Compile(set, route, time);
             if (entry is null)
             {
                 continue;
@@ -91,10 +90,7 @@ public sealed class ProxyConfig
                 routePlugins[id] = entry.Plugins;
             }
         }
-        var globalPlugins = set.Of(ResourceKind.GlobalRule)
-            .Select(g => PluginChain.Build(null, g["plugins"] as JsonObject, $"global:{g["id"]}", time))
-            .Where(c => c.Plugins.Count > 0)
-            .ToList();
+        var globalPlugins = BuildGlobalPlugins(set, time);
         return new ProxyConfig
         {
             Version = set.Version,
@@ -109,6 +105,96 @@ public sealed class ProxyConfig
             Compiled = compiled,
         };
     }
+
+    /// <summary>
+    /// This configuration with <paramref name="changes"/> applied (the caller checked they start at this version),
+    /// in time proportional to the change: only changed upstreams, changed routes and the routes of changed services
+    /// are compiled, and the route table is updated in place of being rebuilt. Consumers and global rules are
+    /// re-indexed only when one of them changed.
+    /// </summary>
+    public ProxyConfig WithChanges(ChangeSet changes, string source, DateTimeOffset now, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        var set = Resources.With(changes);
+        var touched = changes.Deleted.Select(k => (k.Kind, k.Id)).Concat(changes.Upserted.Select(r => (r.Kind, r.Id))).ToHashSet();
+        var upstreams = Copy(Upstreams);
+        foreach (var (kind, id) in touched.Where(t => t.Kind is ResourceKind.Upstream or ResourceKind.Service or ResourceKind.Route))
+        {
+            var key = $"{kind.PathName()}/{id}";
+            var value = set.Get(kind, id);
+            var definition = kind == ResourceKind.Upstream ? value : value?["upstream"] as JsonObject;
+            if (definition is null)
+            {
+                upstreams.Remove(key);
+            }
+            else
+            {
+                upstreams[key] = ReuseUpstream(this, key, definition) ?? UpstreamDefinition.Parse(key, definition);
+            }
+        }
+
+        var changedServices = touched.Where(t => t.Kind == ResourceKind.Service).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+        var routeIds = touched.Where(t => t.Kind == ResourceKind.Route).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+        if (changedServices.Count > 0)
+        {
+            // A service's hosts, upstream and plugins are inherited by its routes: recompile those (a rare change).
+            routeIds.UnionWith(set.Of(ResourceKind.Route)
+                .Where(r => r["service_id"] is JsonValue sid && changedServices.Contains(sid.GetValue<string>()))
+                .Select(r => r["id"]!.GetValue<string>()));
+        }
+        var compiled = Copy(Compiled);
+        var routePlugins = Copy(RoutePlugins);
+        var removed = new List<CompiledRoute>();
+        var added = new List<CompiledRoute>();
+        foreach (var id in routeIds)
+        {
+            if (compiled.Remove(id, out var old))
+            {
+                removed.Add(old.Compiled);
+                routePlugins.Remove(id);
+            }
+            if (set.Get(ResourceKind.Route, id) is { } route && Compile(set, route, time) is { } entry)
+            {
+                compiled[id] = entry;
+                added.Add(entry.Compiled);
+                if (entry.Plugins.Plugins.Count > 0)
+                {
+                    routePlugins[id] = entry.Plugins;
+                }
+            }
+        }
+        return new ProxyConfig
+        {
+            Version = set.Version,
+            Source = source,
+            AppliedAt = now,
+            Routes = Routes.With(removed, added, set.Version),
+            Upstreams = upstreams,
+            GlobalPlugins = touched.Any(t => t.Kind == ResourceKind.GlobalRule) ? BuildGlobalPlugins(set, time) : GlobalPlugins,
+            RoutePlugins = routePlugins,
+            Consumers = touched.Any(t => t.Kind == ResourceKind.Consumer) ? ConsumerIndex.Build(set.Of(ResourceKind.Consumer)) : Consumers,
+            Resources = set,
+            Compiled = compiled,
+        };
+    }
+
+    private static CompiledEntry? Compile(ResourceSet set, JsonObject route, TimeProvider time)
+    {
+        var id = route["id"]!.GetValue<string>();
+        var service = route["service_id"] is JsonValue sid ? set.Get(ResourceKind.Service, sid.GetValue<string>()) : null;
+        return CompiledRoute.Compile(route, service) is { } fresh
+            ? new CompiledEntry(route, service, fresh, PluginChain.Build(service?["plugins"] as JsonObject, route["plugins"] as JsonObject, $"route:{id}", time))
+            : null;
+    }
+
+    private static List<PluginChain> BuildGlobalPlugins(ResourceSet set, TimeProvider time) =>
+        set.Of(ResourceKind.GlobalRule)
+            .Select(g => PluginChain.Build(null, g["plugins"] as JsonObject, $"global:{g["id"]}", time))
+            .Where(c => c.Plugins.Count > 0)
+            .ToList();
+
+    private static Dictionary<string, T> Copy<T>(IReadOnlyDictionary<string, T> source) =>
+        source is Dictionary<string, T> dictionary ? new Dictionary<string, T>(dictionary, StringComparer.Ordinal) : new Dictionary<string, T>(source, StringComparer.Ordinal);
 
     /// <summary>An upstream kept from the previous version when its value is the same object (its balancer state survives).</summary>
     private static UpstreamDefinition? ReuseUpstream(ProxyConfig? previous, string key, JsonObject value) =>

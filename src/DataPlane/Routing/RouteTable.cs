@@ -5,7 +5,8 @@ namespace OrleansGateway.DataPlane.Routing;
 /// shorter one, and among routes of the same uri the higher <c>priority</c> is tried first; the first whose hosts,
 /// methods, client address and vars hold wins. A uri ending in <c>*</c> is a prefix (<c>/foo/*</c> matches
 /// <c>/foo/</c> and <c>/foo/bar</c>). Lookups allocate nothing: exact paths and each distinct prefix length are
-/// probed in hash tables through span lookups. A configuration change builds a new table, swapped in atomically.
+/// probed in hash tables through span lookups. A configuration change makes a new table (<see cref="With"/> copies
+/// the maps and rebuilds only the touched uris), swapped in atomically.
 /// </summary>
 public sealed class RouteTable
 {
@@ -55,10 +56,48 @@ public sealed class RouteTable
         return new RouteTable(Freeze(exact), Freeze(prefix), version, count);
     }
 
+    /// <summary>
+    /// This table with <paramref name="removed"/> (routes of this table) taken out and <paramref name="added"/> put in
+    /// (a changed route is in both: its old and its new compiled form). The maps are copied shallowly and only the candidate lists of the touched uris are rebuilt, so a change
+    /// costs a map copy plus what it touches, not a recompile of every route.
+    /// </summary>
+    public RouteTable With(IReadOnlyCollection<CompiledRoute> removed, IReadOnlyCollection<CompiledRoute> added, long version)
+    {
+        var exact = new Dictionary<string, CompiledRoute[]>(_exact, StringComparer.Ordinal);
+        var prefix = new Dictionary<string, CompiledRoute[]>(_prefix, StringComparer.Ordinal);
+        var removedIds = removed.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var touched = new HashSet<(bool Prefix, string Key)>();
+        foreach (var uri in removed.Concat(added).SelectMany(r => r.Uris))
+        {
+            touched.Add(uri.EndsWith('*') ? (true, uri[..^1]) : (false, uri));
+        }
+        var addedByKey = added
+            .SelectMany(r => r.Uris.Select(u => (Key: u.EndsWith('*') ? (true, u[..^1]) : (false, u), Route: r)))
+            .ToLookup(x => x.Key, x => x.Route);
+        foreach (var (isPrefix, key) in touched)
+        {
+            var target = isPrefix ? prefix : exact;
+            var kept = target.TryGetValue(key, out var old) ? old.Where(r => !removedIds.Contains(r.Id)) : [];
+            var list = Order(kept.Concat(addedByKey[(isPrefix, key)]));
+            if (list.Length == 0)
+            {
+                target.Remove(key);
+            }
+            else
+            {
+                target[key] = list;
+            }
+        }
+        return new RouteTable(exact, prefix, version, Count - removed.Count + added.Count);
+    }
+
+    private static CompiledRoute[] Order(IEnumerable<CompiledRoute> routes) =>
+        routes.OrderByDescending(r => r.Priority).ThenBy(r => r.Id, StringComparer.Ordinal).ToArray();
+
     private static Dictionary<string, CompiledRoute[]> Freeze(Dictionary<string, List<CompiledRoute>> lists) =>
         lists.ToDictionary(
             kv => kv.Key,
-            kv => kv.Value.OrderByDescending(r => r.Priority).ThenBy(r => r.Id, StringComparer.Ordinal).ToArray(),
+            kv => Order(kv.Value),
             StringComparer.Ordinal);
 
     /// <summary>The route for <paramref name="request"/>, or null (APISIX answers 404 Route Not Found).</summary>

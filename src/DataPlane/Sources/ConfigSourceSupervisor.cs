@@ -201,7 +201,7 @@ public sealed class ConfigSourceSupervisor(
                 cpVersion = changes.ToVersion;
                 if (changes.ToVersion > current.Version)
                 {
-                    next = ProxyConfig.Build(current.Resources.With(changes), "control_plane", time.GetUtcNow(), time, previous: current);
+                    next = current.WithChanges(changes, "control_plane", time.GetUtcNow(), time);
                 }
             }
             else
