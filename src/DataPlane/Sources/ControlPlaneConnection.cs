@@ -35,7 +35,21 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
         var host = new HostBuilder()
             .UseOrleansClient(client =>
             {
-                client.UseStaticClustering(gateways);
+                if (config.Orleans.Gateways.Count == 0 && config.Orleans.PostgreSqlConnectionString is { Length: > 0 } membership)
+                {
+                    // The silos' membership table lists the live gateways, so silos can come and go without
+                    // reconfiguring data planes. The client only reads it; the silos own the schema.
+                    client.UseAdoNetClustering(o =>
+                    {
+                        o.Invariant = "Npgsql";
+                        o.ConnectionString = membership;
+                    });
+                    client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
+                }
+                else
+                {
+                    client.UseStaticClustering(gateways);
+                }
                 client.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = config.Orleans.ClusterId;
