@@ -20,8 +20,15 @@ public sealed record GatewayConfig
     /// <summary><c>deployment.admin.max_body_bytes</c>: Admin API bodies above it are refused.</summary>
     public int AdminMaxBodyBytes { get; init; } = 32 * 1024 * 1024;
 
-    /// <summary><c>apisix.node_listen</c>: the data plane's proxy port.</summary>
-    public int NodeListen { get; init; } = 9080;
+    /// <summary>
+    /// <c>apisix.node_listen</c>: the data plane's proxy ports — a port, or APISIX's list of ports or
+    /// <c>{port, enable_http2}</c> entries. A port with <c>enable_http2</c> speaks cleartext HTTP/2 only (gRPC clients,
+    /// prior knowledge); the others HTTP/1.1.
+    /// </summary>
+    public IReadOnlyList<NodeListener> NodeListeners { get; init; } = [new(9080, false)];
+
+    /// <summary>The first proxy port.</summary>
+    public int NodeListen => NodeListeners[0].Port;
 
     /// <summary><c>apisix.control</c>: the data plane's status port.</summary>
     public IPEndPoint Control { get; init; } = new(IPAddress.Loopback, 9090);
@@ -69,3 +76,6 @@ public sealed record OrleansConfig
     /// <summary><c>postgresql.connection_string</c>: when set, clustering, storage and reminders use PostgreSQL.</summary>
     public string? PostgreSqlConnectionString { get; init; }
 }
+
+/// <summary>One proxy port of <c>apisix.node_listen</c>.</summary>
+public sealed record NodeListener(int Port, bool EnableHttp2);

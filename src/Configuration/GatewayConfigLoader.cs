@@ -70,7 +70,7 @@ public static class GatewayConfigLoader
                 r.Int("deployment:admin:admin_listen:port", 9180, 1, 65535)),
             AdminKeys = AdminKeys(r),
             AdminMaxBodyBytes = r.Int("deployment:admin:max_body_bytes", 32 * 1024 * 1024, 1024, int.MaxValue),
-            NodeListen = r.Int("apisix:node_listen", 9080, 1, 65535),
+            NodeListeners = NodeListeners(r),
             Control = new IPEndPoint(r.Ip("apisix:control:ip", "127.0.0.1"), r.Int("apisix:control:port", 9090, 1, 65535)),
             GatewayGroupId = GroupId(r),
             ConfigProvider = r.OneOf("deployment:role_data_plane:config_provider", "control_plane", "control_plane", "yaml"),
@@ -192,6 +192,34 @@ public static class GatewayConfigLoader
         return System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
             ? name
             : throw ConfigReader.Invalid(key, name, "expected an S3 bucket name: 3-63 characters of a-z, 0-9, '.' and '-'");
+    }
+
+    private static List<NodeListener> NodeListeners(ConfigReader r)
+    {
+        var entries = r.Children("apisix:node_listen").ToList();
+        if (entries.Count == 0)
+        {
+            return [new NodeListener(r.Int("apisix:node_listen", 9080, 1, 65535), false)];
+        }
+        if (r.OptionalString("apisix:node_listen") is { } scalar)
+        {
+            throw ConfigReader.Invalid("apisix:node_listen", scalar, "give either one port or a list of ports, not both (an environment override of a listed value names its index, e.g. apisix__node_listen__0__port)");
+        }
+        var listeners = entries
+            .OrderBy(e => int.TryParse(e.Key, out var i) ? i : int.MaxValue)
+            .Select(e => e.Value is not null
+                ? new NodeListener(r.Int(e.Path, 0, 1, 65535), false)
+                : new NodeListener(r.Int($"{e.Path}:port", 0, 1, 65535), r.Bool($"{e.Path}:enable_http2", false)))
+            .ToList();
+        if (listeners.FindIndex(l => l.Port == 0) is var missing and >= 0)
+        {
+            throw ConfigReader.Invalid($"apisix:node_listen:{missing}:port", null, "expected a port for each node_listen entry");
+        }
+        if (listeners.GroupBy(l => l.Port).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw ConfigReader.Invalid("apisix:node_listen", twice.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), "a port may be listed once");
+        }
+        return listeners;
     }
 
     private static OrleansConfig Orleans(ConfigReader r)

@@ -68,6 +68,22 @@ public class GatewayConfigLoaderTests
     }
 
     [Fact]
+    public void Node_listen_takes_apisix_list_forms_with_http2_ports()
+    {
+        var config = Load("apisix:\n  node_listen:\n    - 9080\n    - port: 9081\n      enable_http2: true\n");
+        Assert.Equal([new NodeListener(9080, false), new NodeListener(9081, true)], config.NodeListeners);
+        Assert.Equal(9080, config.NodeListen);
+    }
+
+    [Fact]
+    public void A_single_port_override_of_a_listed_node_listen_is_refused_not_ignored()
+    {
+        var e = Assert.Throws<GatewayConfigException>(() => Load("apisix:\n  node_listen: [9080]\n",
+            new Dictionary<string, string?> { ["apisix:node_listen"] = "9090" }));
+        Assert.Contains("give either one port or a list", e.Message);
+    }
+
+    [Fact]
     public void Environment_style_override_wins_over_the_file()
     {
         var config = Load("deployment:\n  admin:\n    admin_listen: {port: 9200}\n",
@@ -83,6 +99,9 @@ public class GatewayConfigLoaderTests
     [InlineData("deployment:\n  admin:\n    admin_key:\n      - {name: a, key: edd1c9f034335f136f87ad84b625c8f1}\n", "published default key")]
     [InlineData("deployment:\n  orleans:\n    gateways: [nothing]\n", "deployment.orleans.gateways.0 = \"nothing\": expected ip:port")]
     [InlineData("deployment:\n  gateway_group_id: \"a b\"\n", "deployment.gateway_group_id = \"a b\"")]
+    [InlineData("apisix:\n  node_listen: [9080, 9080]\n", "apisix.node_listen = \"9080\": a port may be listed once")]
+    [InlineData("apisix:\n  node_listen:\n    - {enable_http2: true}\n", "apisix.node_listen.0.port")]
+    [InlineData("apisix:\n  node_listen:\n    - {port: 9081, enable_http2: maybe}\n", "apisix.node_listen.0.enable_http2 = \"maybe\"")]
     public void Bad_values_stop_with_key_and_value(string yaml, string expected)
     {
         var e = Assert.Throws<GatewayConfigException>(() => Load(yaml));

@@ -27,9 +27,11 @@ public sealed class DataPlaneProcess : IAsyncDisposable
         var all = new Dictionary<string, string>(env)
         {
             ["deployment__data_dir"] = dataDir,
-            ["apisix__node_listen"] = proxy.ToString(),
             ["apisix__control__port"] = status.ToString(),
         };
+        // Extra listeners (apisix__node_listen__1__port, ...) come from the caller; the proxy port is entry 0 then.
+        var listed = env.Keys.Any(k => k.StartsWith("apisix__node_listen__", StringComparison.Ordinal));
+        all[listed ? "apisix__node_listen__0__port" : "apisix__node_listen"] = proxy.ToString();
         File.WriteAllText(Path.Combine(dataDir, "none.yaml"), "# empty: everything from the environment\n");
         var process = HostProcess.Start(RepoPaths.DataPlaneDll, dataDir, ["--config", Path.Combine(dataDir, "none.yaml")], all);
         var dp = new DataPlaneProcess(process, dataDir, proxy, status);

@@ -28,12 +28,17 @@ public sealed class EchoUpstream : IAsyncDisposable
 
     public string Address => $"127.0.0.1:{Port}";
 
-    public static async Task<EchoUpstream> StartAsync(string name = "echo")
+    /// <summary>
+    /// Starts the upstream; with <paramref name="http2Only"/> it speaks only cleartext HTTP/2 (prior knowledge, as a
+    /// gRPC server does) and answers gRPC-style trailers.
+    /// </summary>
+    public static async Task<EchoUpstream> StartAsync(string name = "echo", bool http2Only = false)
     {
         var port = FreePorts.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o =>
+            o.Protocols = http2Only ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1));
         var app = builder.Build();
         app.Run(async context =>
         {
@@ -44,9 +49,14 @@ public sealed class EchoUpstream : IAsyncDisposable
                 ["host"] = context.Request.Host.Value,
                 ["path"] = context.Request.Path.Value + context.Request.QueryString.Value,
                 ["method"] = context.Request.Method,
+                ["protocol"] = context.Request.Protocol,
                 ["upstream"] = name,
                 ["headers"] = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
             }));
+            if (http2Only && context.Response.SupportsTrailers())
+            {
+                context.Response.AppendTrailer("grpc-status", "0");
+            }
         });
         await app.StartAsync();
         return new EchoUpstream(app, port, name);

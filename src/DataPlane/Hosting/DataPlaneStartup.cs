@@ -23,10 +23,18 @@ public static class DataPlaneStartup
         return builder;
     }
 
-    /// <summary>The proxy port (all interfaces, as APISIX's node_listen) and the status port.</summary>
+    /// <summary>
+    /// The proxy ports (all interfaces, as APISIX's node_listen) and the status port. Cleartext HTTP/2 needs a port of
+    /// its own (prior knowledge, what gRPC clients speak): Kestrel cannot tell it from HTTP/1.1 on one plain port.
+    /// </summary>
     public static void ListenDataPlane(this Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, GatewayConfig config)
     {
-        kestrel.ListenAnyIP(config.NodeListen);
+        foreach (var listener in config.NodeListeners)
+        {
+            kestrel.ListenAnyIP(listener.Port, o => o.Protocols = listener.EnableHttp2
+                ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2
+                : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+        }
         kestrel.Listen(config.Control);
     }
 
@@ -78,11 +86,11 @@ public static class DataPlaneStartup
         };
         app.Lifetime.ApplicationStopping.Register(cache.Flush);
         var controlPort = config.Control.Port;
-        var nodePort = config.NodeListen;
+        var nodePorts = config.NodeListeners.Select(l => l.Port).ToHashSet();
         var statusEndpoints = app.Services.GetRequiredService<StatusEndpoints>();
         app.MapWhen(c => c.Connection.LocalPort == controlPort, control => control.Run(statusEndpoints.HandleAsync));
         var proxy = app.Services.GetRequiredService<ProxyMiddleware>();
-        app.MapWhen(c => c.Connection.LocalPort == nodePort, node => node.Run(proxy.InvokeAsync));
+        app.MapWhen(c => nodePorts.Contains(c.Connection.LocalPort), node => node.Run(proxy.InvokeAsync));
         return app;
     }
 }

@@ -70,12 +70,12 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
                 return route.Id;
             }
             tried.Add(node);
-            var destination = $"{(upstream.Scheme is "https" or "grpcs" ? "https" : "http")}://{node.Authority}";
+            var destination = $"{upstream.TransportScheme}://{node.Authority}";
             ForwarderError error;
             try
             {
                 var transformer = new PluginTransformer(upstream, node, context.Request.Host.Value ?? node.Authority, plugins, chain, config.GlobalPlugins);
-                error = await forwarder.SendAsync(context, destination, clients.For(upstream), new ForwarderRequestConfig { ActivityTimeout = upstream.ReadTimeout }, transformer);
+                error = await forwarder.SendAsync(context, destination, clients.For(upstream), upstream.RequestConfig, transformer);
                 if (transformer.ReplacementBody is { } replacement)
                 {
                     await replacement.WriteBodyAsync(plugins);

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text.Json.Nodes;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace OrleansGateway.DataPlane.Proxy;
 
@@ -15,6 +17,26 @@ public sealed class UpstreamDefinition
     public string? UpstreamHost { get; init; }
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>gRPC upstreams (<c>grpc</c>, <c>grpcs</c>) are spoken to in HTTP/2 only: cleartext by prior knowledge, or TLS.</summary>
+    public bool IsGrpc => Scheme is "grpc" or "grpcs";
+
+    /// <summary>The URL scheme the forwarder uses.</summary>
+    public string TransportScheme => Scheme is "https" or "grpcs" ? "https" : "http";
+
+    /// <summary>
+    /// How each request is forwarded. YARP has one inactivity timer for both directions, so APISIX's <c>send</c> and
+    /// <c>read</c> timeouts become one: the larger of the two bounds a stall either way.
+    /// </summary>
+    public ForwarderRequestConfig RequestConfig => _requestConfig ??= new ForwarderRequestConfig
+    {
+        ActivityTimeout = SendTimeout > ReadTimeout ? SendTimeout : ReadTimeout,
+        Version = IsGrpc ? HttpVersion.Version20 : null,
+        VersionPolicy = IsGrpc ? HttpVersionPolicy.RequestVersionExact : null,
+    };
+
+    private ForwarderRequestConfig? _requestConfig;
     public int Retries { get; init; }
 
     /// <summary>Active and passive health checks, when configured.</summary>
@@ -57,6 +79,7 @@ public sealed class UpstreamDefinition
             UpstreamHost = value["upstream_host"]?.GetValue<string>(),
             ConnectTimeout = Seconds(value["timeout"]?["connect"]) ?? TimeSpan.FromSeconds(60),
             ReadTimeout = Seconds(value["timeout"]?["read"]) ?? TimeSpan.FromSeconds(60),
+            SendTimeout = Seconds(value["timeout"]?["send"]) ?? TimeSpan.FromSeconds(60),
             Retries = value["retries"]?.GetValue<int>() ?? Math.Max(0, nodes.Count - 1),
             Source = value,
             Checks = Health.HealthCheckConfig.Parse(value["checks"]),

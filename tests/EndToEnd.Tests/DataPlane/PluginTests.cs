@@ -12,11 +12,14 @@ namespace OrleansGateway.EndToEnd.Tests.DataPlane;
 public sealed class PluginTests : IAsyncLifetime
 {
     private EchoUpstream _echo = null!;
+    private EchoUpstream _grpc = null!;
+    private readonly int _http2Port = FreePorts.Next();
     private DataPlaneProcess _dp = null!;
 
     public async Task InitializeAsync()
     {
         _echo = await EchoUpstream.StartAsync();
+        _grpc = await EchoUpstream.StartAsync("grpc", http2Only: true);
         var dir = RepoPaths.TempFolder("og-plugins");
         StoredResource R(ResourceKind kind, string id, string json) => new(kind, id, json, 1, 1);
         var export = new GroupExport("default", 1,
@@ -32,6 +35,7 @@ public sealed class PluginTests : IAsyncLifetime
             R(ResourceKind.Route, "rr", """{"id":"rr","uri":"/rr","upstream_id":"1","plugins":{"response-rewrite":{"status_code":201,"body":"hello","headers":{"X-R":"1"}}}}"""),
             R(ResourceKind.Upstream, "hc", HealthCheckedUpstream(_echo.Address, $"127.0.0.1:{FreePorts.Next()}")),
             R(ResourceKind.Route, "hc", """{"id":"hc","uri":"/hc","upstream_id":"hc"}"""),
+            R(ResourceKind.Route, "grpc", $$$$"""{"id":"grpc","uri":"/grpc.Echo/*","upstream":{"scheme":"grpc","nodes":{"{{{{_grpc.Address}}}}":1},"timeout":{"connect":2,"send":3,"read":3}}}"""),
             R(ResourceKind.Route, "rr-vars", """{"id":"rr-vars","uri":"/rr-vars","upstream_id":"1","plugins":{"response-rewrite":{"body":"only on 500","vars":[["status","==",500]]}}}"""),
         ], "{}");
         await new SnapshotWriter(new FolderSnapshotStore(dir), SnapshotLayout.Embedded, null, 3, TimeProvider.System).WriteAsync(export, CancellationToken.None);
@@ -41,6 +45,8 @@ public sealed class PluginTests : IAsyncLifetime
             ["deployment__role_data_plane__config_provider"] = "yaml",
             ["fallback_cp__folder"] = dir,
             ["fallback_cp__poll_interval"] = "500ms",
+            ["apisix__node_listen__1__port"] = _http2Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["apisix__node_listen__1__enable_http2"] = "true",
         });
         await _dp.Process.WaitUntilAsync(async () => (await _dp.Status.GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the snapshot applied");
     }
@@ -54,6 +60,28 @@ public sealed class PluginTests : IAsyncLifetime
     {
         await _dp.DisposeAsync();
         await _echo.DisposeAsync();
+        await _grpc.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_grpc_upstream_is_reached_over_cleartext_http2_and_its_trailers_come_back()
+    {
+        using var http2 = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_http2Port}"), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/grpc.Echo/Say") { Content = new ByteArrayContent([0, 0, 0, 0, 0]), Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        var response = await http2.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal(HttpVersion.Version20, response.Version); // the node_listen port with enable_http2 speaks h2c
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("HTTP/2", body["protocol"]!.GetValue<string>());
+        Assert.Equal("grpc", body["upstream"]!.GetValue<string>());
+        Assert.Equal("0", Assert.Single(response.TrailingHeaders.GetValues("grpc-status")));
+
+        // An HTTP/1.1 client still reaches the gRPC upstream in HTTP/2; a plain http upstream stays on HTTP/1.1.
+        var viaHttp11 = JsonNode.Parse(await _dp.Proxy.GetStringAsync("/grpc.Echo/Other"))!;
+        Assert.Equal("HTTP/2", viaHttp11["protocol"]!.GetValue<string>());
+        var plain = JsonNode.Parse(await http2.GetStringAsync("/cors"))!;
+        Assert.Equal("HTTP/1.1", plain["protocol"]!.GetValue<string>());
     }
 
     private async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> Send(HttpMethod method, string path, params (string, string)[] headers)
