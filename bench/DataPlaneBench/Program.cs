@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using OrleansGateway.TestSupport;
 
-// Usage: DataPlaneBench propagation [--routes 100,10000] [--changes 1000]
+// Usage: DataPlaneBench propagation [--routes 100,10000] [--changes 1000] [--silos 3]   (silos > 1: OG_TEST_POSTGRES)
 //        DataPlaneBench coldstart [--routes 10000] [--reps 3]
 //        DataPlaneBench proxy [--reps 3] [--seconds 10]   (needs wrk and nginx: apt-get install wrk nginx)
 var mode = args.Length > 0 ? args[0] : "propagation";
@@ -14,7 +14,7 @@ if (mode == "propagation")
 {
     foreach (var routes in Arg("--routes", "100,10000").Split(',').Select(int.Parse))
     {
-        await PropagationAsync(routes, int.Parse(Arg("--changes", "1000"), CultureInfo.InvariantCulture));
+        await PropagationAsync(routes, int.Parse(Arg("--changes", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--silos", "3"), CultureInfo.InvariantCulture));
     }
 }
 else if (mode == "proxy")
@@ -27,40 +27,70 @@ else
 }
 return 0;
 
-async Task PropagationAsync(int routes, int changes)
+// One silo: the embedded default (SQLite). Several: a PostgreSQL cluster (OG_TEST_POSTGRES, as the tests), the DPs
+// finding the silos in the membership table, and the writes spread round-robin over the silos' Admin APIs.
+async Task PropagationAsync(int routes, int changes, int siloCount)
 {
-    await using var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-prop"), extraEnv: new Dictionary<string, string>
+    await using var db = siloCount > 1 ? await PostgresDatabase.CreateAsync() : null;
+    var env = new Dictionary<string, string>
     {
         ["deployment__role"] = "control_plane",
         ["deployment__admin__admin_key__0__key"] = Key,
         ["deployment__admin__max_body_bytes"] = "268435456",
-    });
-    using var admin = Admin(silo);
-    await Load(admin, routes);
-    var dpEnv = new Dictionary<string, string>
-    {
-        ["deployment__role"] = "data_plane",
-        ["deployment__orleans__gateways__0"] = $"127.0.0.1:{silo.GatewayPort}",
     };
-    await using var dp1 = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-prop-dp"), dpEnv);
-    await using var dp2 = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-prop-dp"), dpEnv);
-    foreach (var dp in new[] { dp1, dp2 })
+    if (db is not null)
     {
-        await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/r/0")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the initial load");
+        env["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
+        env["deployment__orleans__cluster_id"] = db.Name;
     }
-    var latencies = new List<double>(changes);
-    for (var i = 0; i < changes; i++)
+    var silos = await Task.WhenAll(Enumerable.Range(0, siloCount).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-prop"), extraEnv: env)));
+    try
     {
-        var path = $"/p/{i}";
-        var response = await admin.PutAsync($"/apisix/admin/routes/p{i}", new StringContent($"{{\"uri\":\"{path}\",\"upstream_id\":\"u\"}}", Encoding.UTF8, "application/json"));
-        response.EnsureSuccessStatusCode();
-        var acked = Stopwatch.GetTimestamp();
-        await Task.WhenAll(WaitServedAsync(dp1, path), WaitServedAsync(dp2, path));
-        latencies.Add(Stopwatch.GetElapsedTime(acked).TotalMilliseconds);
+        var admins = silos.Select(Admin).ToArray();
+        if (db is not null)
+        {
+            await silos[0].Process.WaitUntilAsync(async () =>
+                System.Text.Json.Nodes.JsonNode.Parse(await admins[0].GetStringAsync("/api/cluster/silos"))!["active"]!.GetValue<int>() == siloCount,
+                TimeSpan.FromSeconds(90), "every silo active");
+        }
+        await Load(admins[0], routes);
+        var dpEnv = new Dictionary<string, string> { ["deployment__role"] = "data_plane" };
+        if (db is not null)
+        {
+            dpEnv["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
+            dpEnv["deployment__orleans__cluster_id"] = db.Name;
+        }
+        else
+        {
+            dpEnv["deployment__orleans__gateways__0"] = $"127.0.0.1:{silos[0].GatewayPort}";
+        }
+        await using var dp1 = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-prop-dp"), dpEnv);
+        await using var dp2 = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-prop-dp"), dpEnv);
+        foreach (var dp in new[] { dp1, dp2 })
+        {
+            await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/r/0")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the initial load");
+        }
+        var latencies = new List<double>(changes);
+        for (var i = 0; i < changes; i++)
+        {
+            var path = $"/p/{i}";
+            var response = await admins[i % admins.Length].PutAsync($"/apisix/admin/routes/p{i}", new StringContent($"{{\"uri\":\"{path}\",\"upstream_id\":\"u\"}}", Encoding.UTF8, "application/json"));
+            response.EnsureSuccessStatusCode();
+            var acked = Stopwatch.GetTimestamp();
+            await Task.WhenAll(WaitServedAsync(dp1, path), WaitServedAsync(dp2, path));
+            latencies.Add(Stopwatch.GetElapsedTime(acked).TotalMilliseconds);
+        }
+        latencies.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"propagation routes={routes} changes={changes} silos={siloCount} dps=2 p50_ms={latencies[latencies.Count / 2]:F1} p99_ms={latencies[(int)(latencies.Count * 0.99)]:F1} max_ms={latencies[^1]:F1}"));
     }
-    latencies.Sort();
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"propagation routes={routes} changes={changes} dps=2 p50_ms={latencies[latencies.Count / 2]:F1} p99_ms={latencies[(int)(latencies.Count * 0.99)]:F1} max_ms={latencies[^1]:F1}"));
+    finally
+    {
+        foreach (var silo in silos)
+        {
+            await silo.DisposeAsync();
+        }
+    }
 }
 
 static async Task WaitServedAsync(DataPlaneProcess dp, string path)
