@@ -20,6 +20,9 @@ public sealed record GatewayConfig
     /// <summary><c>deployment.admin.max_body_bytes</c>: Admin API bodies above it are refused.</summary>
     public int AdminMaxBodyBytes { get; init; } = 32 * 1024 * 1024;
 
+    /// <summary><c>deployment.admin.dashboard</c>: the Orleans dashboard under <c>/dashboard/</c>.</summary>
+    public DashboardConfig Dashboard { get; init; } = new();
+
     /// <summary><c>apisix.node_listen</c>: the data plane's proxy port.</summary>
     public int NodeListen { get; init; } = 9080;
 
