@@ -21,6 +21,21 @@ public class DashboardSwitchTests
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/apisix/admin/routes")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_login_ends_after_session_ttl()
+    {
+        await using var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-dash-ttl"), extraEnv: new Dictionary<string, string>
+        {
+            ["deployment__admin__dashboard__session_ttl"] = "2s",
+        });
+        using var requests = new DashboardRequests(silo.AdminPort);
+        var session = await requests.SessionAsync(silo.AdminKey);
+        Assert.Equal(HttpStatusCode.OK, (await requests.GetAsync("/dashboard/ClusterStats", session)).StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await requests.GetAsync("/dashboard/ClusterStats", session)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await requests.GetAsync("/dashboard/", session, accept: "text/html")).StatusCode);
+    }
+
     [Theory]
     [InlineData("deployment__admin__dashboard__enabled", "yes please", "deployment.admin.dashboard.enabled = \"yes please\"")]
     [InlineData("deployment__admin__dashboard__session_ttl", "forever", "deployment.admin.dashboard.session_ttl = \"forever\"")]
