@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need on a fresh Debian machine, idempotently:
 #   - PostgreSQL (Debian package), started, with a test role that may create databases;
+#   - Node.js with s3rver (tests/s3rver) and playwright-core (tests/browser), Debian's Chromium for the browser test;
 #   - writes the connection string the tests read to .test-env (sourced by scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +55,19 @@ if [ ! -f tests/s3rver/node_modules/s3rver/bin/s3rver.js ]; then
   (cd tests/s3rver && npm ci --no-fund --no-audit --loglevel=error >/dev/null)
 fi
 
+# Headless Chromium for the dashboard's browser test: Debian's package, driven by playwright-core pinned in
+# tests/browser (which never downloads a browser of its own).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test-deps: installing Chromium from apt"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
+  echo "test-deps: installing playwright-core from npm"
+  (cd tests/browser && npm ci --no-fund --no-audit --loglevel=error >/dev/null)
+fi
+
 cat > .test-env <<ENV
 export OG_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=og_test;Password=$pw;Database=og_test"
 ENV
-echo "test-deps: PostgreSQL $pg_version on port $pg_port ready; s3rver installed"
+echo "test-deps: PostgreSQL $pg_version on port $pg_port ready; s3rver, Chromium and playwright-core installed"

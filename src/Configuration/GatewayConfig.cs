@@ -20,6 +20,9 @@ public sealed record GatewayConfig
     /// <summary><c>deployment.admin.max_body_bytes</c>: Admin API bodies above it are refused.</summary>
     public int AdminMaxBodyBytes { get; init; } = 32 * 1024 * 1024;
 
+    /// <summary><c>deployment.admin.dashboard</c>: the Orleans dashboard under <c>/dashboard/</c>.</summary>
+    public DashboardConfig Dashboard { get; init; } = new();
+
     /// <summary>
     /// <c>apisix.node_listen</c>: the data plane's proxy ports — a port, or APISIX's list of ports or
     /// <c>{port, enable_http2}</c> entries. A port with <c>enable_http2</c> speaks cleartext HTTP/2 only (gRPC clients,

@@ -70,6 +70,7 @@ public static class GatewayConfigLoader
                 r.Int("deployment:admin:admin_listen:port", 9180, 1, 65535)),
             AdminKeys = AdminKeys(r),
             AdminMaxBodyBytes = r.Int("deployment:admin:max_body_bytes", 32 * 1024 * 1024, 1024, int.MaxValue),
+            Dashboard = DashboardConfig.Read(r),
             NodeListeners = NodeListeners(r),
             Control = new IPEndPoint(r.Ip("apisix:control:ip", "127.0.0.1"), r.Int("apisix:control:port", 9090, 1, 65535)),
             GatewayGroupId = GroupId(r),

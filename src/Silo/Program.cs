@@ -1,5 +1,6 @@
 using OrleansGateway.Configuration;
 using OrleansGateway.Silo.AdminApi;
+using OrleansGateway.Silo.Dashboard;
 using OrleansGateway.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,12 +13,14 @@ builder.AddGatewayLogging();
 builder.AddGatewayKestrel(config);
 builder.AddGatewaySilo(config);
 builder.AddAdminApi(config);
+builder.AddGatewayDashboard(config);
 builder.AddTraditionalDataPlane(config);
 
 var app = builder.Build();
 await app.InitializeStorageAsync();
 app.MapTraditionalDataPlane(config);
 app.MapAdminApi();
+app.MapGatewayDashboard(config);
 app.MapOpenApi();
 app.LogWhenReady(config);
 

@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.WebUtilities;
+using OrleansGateway.Silo.AdminApi;
+
+namespace OrleansGateway.Silo.Dashboard;
+
+/// <summary>
+/// <c>/dashboard/login</c> and <c>/dashboard/logout</c>. A correct admin or viewer key (the dashboard only reads)
+/// starts a session and sets its cookie; the key itself is neither stored in the cookie nor logged.
+/// </summary>
+public static class DashboardLoginEndpoints
+{
+    private const int MaxFormBytes = 8 * 1024;
+
+    public static IEndpointRouteBuilder MapDashboardLogin(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(DashboardPaths.Login, ShowLogin).AllowAnonymous().ExcludeFromDescription();
+        endpoints.MapPost(DashboardPaths.Login, LogInAsync).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
+        endpoints.MapGet(DashboardPaths.Logout, DashboardPages.WriteLogoutAsync).AllowAnonymous().ExcludeFromDescription();
+        endpoints.MapPost(DashboardPaths.Logout, LogOut).AllowAnonymous().ExcludeFromDescription().DisableAntiforgery();
+        return endpoints;
+    }
+
+    private static Task ShowLogin(HttpContext context, DashboardSessions sessions, DashboardCookie cookie)
+    {
+        if (sessions.IsValid(cookie.Read(context)))
+        {
+            context.Response.Redirect(DashboardPaths.Home);
+            return Task.CompletedTask;
+        }
+        var loggedOut = context.Request.Query.ContainsKey("logged_out");
+        return DashboardPages.WriteLoginAsync(context, StatusCodes.Status200OK, loggedOut ? "Logged out." : null, isError: false);
+    }
+
+    private static async Task LogInAsync(HttpContext context, AdminKeyStore keys, DashboardSessions sessions, DashboardCookie cookie, ILoggerFactory loggers)
+    {
+        if (!IsSameOrigin(context.Request))
+        {
+            await DashboardPages.WriteLoginAsync(context, StatusCodes.Status403Forbidden, "The login form must be sent from this page.", isError: true);
+            return;
+        }
+        var presented = await ReadKeyAsync(context);
+        var key = keys.Find(presented);
+        var log = loggers.CreateLogger("OrleansGateway.Silo.Dashboard");
+        if (key is null)
+        {
+            log.LogWarning("Dashboard login refused from {Remote}: wrong or missing key", context.Connection.RemoteIpAddress);
+            await DashboardPages.WriteLoginAsync(context, StatusCodes.Status401Unauthorized, "That key is not valid.", isError: true);
+            return;
+        }
+        sessions.End(cookie.Read(context)); // a login never continues an earlier session
+        cookie.Write(context, sessions.Start(key.Name));
+        log.LogInformation("Dashboard login with key {KeyName} ({Role}) from {Remote}", key.Name, key.Role, context.Connection.RemoteIpAddress);
+        context.Response.StatusCode = StatusCodes.Status303SeeOther;
+        context.Response.Headers.Location = DashboardPaths.Home;
+    }
+
+    private static void LogOut(HttpContext context, DashboardSessions sessions, DashboardCookie cookie, ILoggerFactory loggers)
+    {
+        if (sessions.End(cookie.Read(context)) is { } keyName)
+        {
+            loggers.CreateLogger("OrleansGateway.Silo.Dashboard").LogInformation(
+                "Dashboard logout of a session of key {KeyName} from {Remote}", keyName, context.Connection.RemoteIpAddress);
+        }
+        cookie.Clear(context);
+        context.Response.StatusCode = StatusCodes.Status303SeeOther;
+        context.Response.Headers.Location = DashboardPaths.Login + "?logged_out";
+    }
+
+    /// <summary>The <c>key</c> field of a small urlencoded form; null for anything else.</summary>
+    private static async Task<string?> ReadKeyAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!request.HasFormContentType || request.ContentLength > MaxFormBytes)
+        {
+            return null;
+        }
+        try
+        {
+            using var reader = new FormReader(request.Body)
+            {
+                ValueCountLimit = 8,
+                KeyLengthLimit = 64,
+                ValueLengthLimit = MaxFormBytes,
+            };
+            var form = await reader.ReadFormAsync(context.RequestAborted);
+            return form.TryGetValue("key", out var value) ? value.ToString().Trim() : null;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Browsers send Origin with a form POST; one from another site is refused (login CSRF).</summary>
+    private static bool IsSameOrigin(HttpRequest request)
+    {
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length == 0 || string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+    }
+}
