@@ -202,7 +202,7 @@ async Task ProxyAsync(int reps, int seconds)
             results[name].Add((Number(output, "Requests/sec:"), Millis(output, " 50%"), Millis(output, " 99%")));
         }
     }
-    nginx.Kill();
+    nginx.Kill(entireProcessTree: true);
     foreach (var (name, runs) in results)
     {
         var rps = runs.Select(x => x.Rps).Order().ToList();
@@ -223,7 +223,7 @@ static double Number(string output, string label)
 
 static double Millis(string output, string label)
 {
-    var line = output.Split('\n').First(l => l.StartsWith(label, StringComparison.Ordinal));
+    var line = output.Split('\n').First(l => l.TrimStart().StartsWith(label.Trim(), StringComparison.Ordinal));
     var value = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
     return value.EndsWith("us", StringComparison.Ordinal) ? double.Parse(value[..^2], CultureInfo.InvariantCulture) / 1000
         : value.EndsWith("ms", StringComparison.Ordinal) ? double.Parse(value[..^2], CultureInfo.InvariantCulture)

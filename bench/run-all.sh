@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the project, one after the other on this machine, and writes a dated results file
+# bench/results/YYYY-MM-DD-HHMM.md (machine, versions, method, every run's figures with medians and ratios), copied
+# to bench/results/latest.md. Installs what it needs (PostgreSQL and s3rver via scripts/test-deps.sh; wrk and nginx
+# from apt). QUICK=1 runs each benchmark small, to check the runner itself (figures then mean nothing).
+# Takes about 25 minutes in full on the 2-core development machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+QUICK=${QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+  write_args=(REPS=1 ROUTES=2000 WRITES=500); snap_routes=1000; snap_reps=1
+  prop_routes=100; prop_changes=50; cold_routes=1000; cold_reps=1; proxy_reps=1; proxy_seconds=2
+else
+  write_args=(REPS=3 ROUTES=100000 WRITES=10000); snap_routes=1000,10000,100000; snap_reps=3
+  prop_routes=100,10000; prop_changes=1000; cold_routes=10000; cold_reps=3; proxy_reps=3; proxy_seconds=10
+fi
+
+scripts/test-deps.sh >/dev/null
+# shellcheck disable=SC1091
+source .test-env
+if ! command -v wrk >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1; then
+  echo "run-all: installing wrk and nginx from apt"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk nginx >/dev/null
+fi
+
+for project in WriteBench SnapshotBench DataPlaneBench; do
+  dotnet build "bench/$project" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+done
+bin() { echo "bench/$1/bin/Release/net10.0/OrleansGateway.$1.dll"; }
+
+mkdir -p bench/results
+stamp=$(date -u +%Y-%m-%d-%H%M)
+out="bench/results/$stamp.md"
+section() { printf '\n## %s\n\n%s\n\n```\n' "$1" "$2" >>"$out"; }
+endsection() { printf '```\n' >>"$out"; }
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+{
+  echo "# Benchmark results, $(date -u '+%Y-%m-%d %H:%M') UTC"
+  echo
+  echo "Made by \`bench/run-all.sh\`$([ "$QUICK" = 1 ] && echo ' with QUICK=1 (a smoke run: figures mean nothing)'). Every benchmark runs its variants side by side"
+  echo "(interleaved where it has several), on one shared and noisy machine: compare figures within this file."
+  echo
+  echo "| | |"
+  echo "| --- | --- |"
+  echo "| commit | $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with local changes)') |"
+  echo "| machine | $(nproc) cores ($cpu), $mem, $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r) |"
+  echo "| load before the run | $(cut -d' ' -f1-3 /proc/loadavg) |"
+  echo "| .NET | SDK $(dotnet --version), runtime $(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ {v=$2} END {print v}') |"
+  echo "| PostgreSQL | $(psql --version | awk '{print $3}') (same machine) |"
+  echo "| s3rver | $(node -p "require('./tests/s3rver/node_modules/s3rver/package.json').version"), Node.js $(node --version) |"
+  echo "| nginx / wrk | $(nginx -v 2>&1 | sed 's/.*nginx\///') / $(wrk -v 2>&1 | head -n 1 | awk '{print $2}') |"
+} >"$out"
+
+section "Write path: single-route PUTs on a group of many routes" \
+  "bench/write-bench.sh: a real silo (embedded SQLite and PostgreSQL; server and workstation GC), N routes bulk-loaded, then single-route PUTs in an open loop at 500/s, latency from the scheduled send time; medians of the interleaved runs at the end."
+env "${write_args[@]}" bench/write-bench.sh >>"$out" 2>&1
+endsection
+
+section "Snapshots to S3" \
+  "SnapshotBench: an embedded silo snapshotting to s3rver; N routes, forced snapshots timed end to end (export, encode, upload both buckets, retention)."
+dotnet "$(bin SnapshotBench)" --routes "$snap_routes" --reps "$snap_reps" 2>&1 | grep -v '^\s*$' >>"$out"
+endsection
+
+section "Propagation: Admin API 2xx → the change served by both data planes" \
+  "DataPlaneBench propagation: three silos on PostgreSQL, two DPs finding them in the membership table, N routes loaded, then single-route PUTs round-robin over the silos, each timed until both DPs serve it."
+dotnet "$(bin DataPlaneBench)" propagation --routes "$prop_routes" --changes "$prop_changes" --silos 3 2>&1 | grep '^propagation' >>"$out"
+endsection
+
+section "Cold start from S3 with the control plane down" \
+  "DataPlaneBench coldstart: a snapshot of N routes in s3rver, no CP; a DP started from nothing, timed to its first proxied 200; its RSS after."
+dotnet "$(bin DataPlaneBench)" coldstart --routes "$cold_routes" --reps "$cold_reps" 2>&1 | grep '^coldstart' >>"$out"
+endsection
+
+section "Proxy: the DP against nginx and the upstream directly" \
+  "DataPlaneBench proxy: wrk -t2 -c32 against the echo upstream directly, through the DP and through nginx (reverse proxy, keepalive), interleaved; medians and the DP/nginx requests/s ratio."
+dotnet "$(bin DataPlaneBench)" proxy --reps "$proxy_reps" --seconds "$proxy_seconds" 2>&1 | grep '^proxy' >>"$out"
+endsection
+
+cp "$out" bench/results/latest.md
+echo "run-all: wrote $out (and bench/results/latest.md)"
