@@ -32,9 +32,21 @@ public class ComposeFileTests
     private static async Task<ExternalCommand.Result> ComposeAsync(IDictionary<string, string?> environment, params string[] args)
     {
         // An empty env file: a developer's docker/.env must not decide the outcome.
-        var envFile = Path.Combine(RepoPaths.TempFolder("og-compose"), "empty.env");
+        var folder = RepoPaths.TempFolder("og-compose");
+        var envFile = Path.Combine(folder, "empty.env");
         File.WriteAllText(envFile, "");
-        return await ExternalCommand.RunAsync("docker-compose", ["--env-file", envFile, "-f", ComposeFile, .. args], environment, TimeSpan.FromSeconds(90));
+        try
+        {
+            return await ExternalCommand.RunAsync("docker-compose", ["--env-file", envFile, "-f", ComposeFile, .. args], environment, TimeSpan.FromSeconds(90));
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("docker-compose is not installed: run scripts/test-deps.sh", e);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -129,12 +141,20 @@ public class ComposeFileTests
         var environment = AdminKeyOnly();
         var text = File.ReadAllText(ConfigFile(file));
         Assert.Contains(good, text);
-        var copy = Path.Combine(RepoPaths.TempFolder("og-compose-config"), file);
-        File.WriteAllText(copy, text);
-        LoadFile(copy, environment); // the file as it is loads
-        File.WriteAllText(copy, text.Replace(good, bad));
-        var error = Assert.Throws<GatewayConfigException>(() => LoadFile(copy, environment));
-        Assert.Contains(key, error.Message);
+        var folder = RepoPaths.TempFolder("og-compose-config");
+        var copy = Path.Combine(folder, file);
+        try
+        {
+            File.WriteAllText(copy, text);
+            LoadFile(copy, environment); // the file as it is loads
+            File.WriteAllText(copy, text.Replace(good, bad));
+            var error = Assert.Throws<GatewayConfigException>(() => LoadFile(copy, environment));
+            Assert.Contains(key, error.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>The one value of silo.yaml that only the environment gives (the admin key).</summary>
