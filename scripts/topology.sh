@@ -63,12 +63,15 @@ running_pid() {
   echo "$pid"
 }
 
-# Starts "$@" in the component's folder, output to its log, and records the PID (exec keeps the subshell's PID).
+# Starts "$@" in the component's folder, output to its log, and records the PID. The shell forks from inside the
+# folder, so the child has the working directory running_pid checks from its first instant, before it execs.
 launch() {
   local name=$1 dir="$run_dir/$1"
   shift
-  (cd "$dir" && exec "$@") >"$dir/log" 2>&1 </dev/null &
+  cd "$dir"
+  "$@" >"$dir/log" 2>&1 </dev/null &
   echo $! >"$dir/pid"
+  cd "$root"
 }
 
 # Waits until a URL answers (any HTTP status with --any, else 2xx), failing if the component's process is gone.
@@ -143,7 +146,9 @@ prepare_database() {
   if ! PGPASSWORD="$password" "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1; then
     PGPASSWORD="$password" "${psql[@]}" -c "CREATE DATABASE $database" >/dev/null
   fi
-  echo "Host=${host:-127.0.0.1};Port=${port:-5432};Username=$user;Password=$password;Database=$database"
+  # Small pools that give idle connections back soon: the local server's connection slots (100 by default) are shared
+  # with the tests, and three silos with default pools hold about 60 of them even when idle.
+  echo "Host=${host:-127.0.0.1};Port=${port:-5432};Username=$user;Password=$password;Database=$database;Maximum Pool Size=10;Connection Idle Lifetime=30"
 }
 
 # --- configuration files (no secrets in them: the admin key and the connection string go in the environment) -----
