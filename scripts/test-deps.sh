@@ -2,6 +2,7 @@
 # Installs and starts what the tests need on a fresh Debian machine, idempotently:
 #   - PostgreSQL (Debian package), started, with a test role that may create databases;
 #   - Node.js with s3rver (tests/s3rver) and playwright-core (tests/browser), Debian's Chromium for the browser test;
+#   - docker-compose (to check docker/docker-compose.yaml);
 #   - writes the connection string the tests read to .test-env (sourced by scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,7 +68,15 @@ if [ ! -f tests/browser/node_modules/playwright-core/package.json ]; then
   (cd tests/browser && npm ci --no-fund --no-audit --loglevel=error >/dev/null)
 fi
 
+# docker-compose (Debian's package) parses docker/docker-compose.yaml without a container engine, for the deployment
+# tests; without its recommended docker.io, no engine is installed.
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "test-deps: installing docker-compose from apt"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+fi
+
 cat > .test-env <<ENV
 export OG_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=og_test;Password=$pw;Database=og_test"
 ENV
-echo "test-deps: PostgreSQL $pg_version on port $pg_port ready; s3rver, Chromium and playwright-core installed"
+echo "test-deps: PostgreSQL $pg_version on port $pg_port ready; s3rver, Chromium, playwright-core and docker-compose installed"
