@@ -22,13 +22,13 @@ public sealed class ProxyConfig
 
     public required RouteTable Routes { get; init; }
 
-    public required IReadOnlyDictionary<string, UpstreamDefinition> Upstreams { get; init; }
+    public required ShardedMap<UpstreamDefinition> Upstreams { get; init; }
 
     /// <summary>Plugins of every global rule, run before the route's.</summary>
     public IReadOnlyList<PluginChain> GlobalPlugins { get; init; } = [];
 
     /// <summary>Each route's plugins (service's overlaid by the route's), by route id.</summary>
-    public IReadOnlyDictionary<string, PluginChain> RoutePlugins { get; init; } = new Dictionary<string, PluginChain>();
+    public ShardedMap<PluginChain> RoutePlugins { get; init; } = ShardedMap<PluginChain>.Empty;
 
     public ConsumerIndex Consumers { get; init; } = ConsumerIndex.Empty;
 
@@ -36,14 +36,14 @@ public sealed class ProxyConfig
     public required ResourceSet Resources { get; init; }
 
     /// <summary>Compiled routes with the objects they came from, for reuse by the next version.</summary>
-    private IReadOnlyDictionary<string, CompiledEntry> Compiled { get; init; } = new Dictionary<string, CompiledEntry>();
+    private ShardedMap<CompiledEntry> Compiled { get; init; } = ShardedMap<CompiledEntry>.Empty;
 
     private sealed record CompiledEntry(JsonObject Route, JsonObject? Service, CompiledRoute Compiled, PluginChain Plugins);
 
     public static ProxyConfig Empty { get; } = new()
     {
         Version = 0, Source = "empty", AppliedAt = DateTimeOffset.MinValue, Routes = RouteTable.Empty,
-        Upstreams = new Dictionary<string, UpstreamDefinition>(), Resources = ResourceSet.Empty,
+        Upstreams = ShardedMap<UpstreamDefinition>.Empty, Resources = ResourceSet.Empty,
     };
 
     /// <summary>Compiles a group's resources in the standalone shape (a snapshot or the cache).</summary>
@@ -57,7 +57,7 @@ public sealed class ProxyConfig
     public static ProxyConfig Build(ResourceSet set, string source, DateTimeOffset now, TimeProvider? time = null, ProxyConfig? previous = null)
     {
         time ??= TimeProvider.System;
-        var upstreams = new Dictionary<string, UpstreamDefinition>(StringComparer.Ordinal);
+        var upstreams = ShardedMap<UpstreamDefinition>.Empty.ToBuilder();
         foreach (var upstream in set.Of(ResourceKind.Upstream))
         {
             var key = $"upstreams/{upstream["id"]!.GetValue<string>()}";
@@ -71,8 +71,9 @@ public sealed class ProxyConfig
                 upstreams[key] = ReuseUpstream(previous, key, inline) ?? UpstreamDefinition.Parse(key, inline);
             }
         }
-        var compiled = new Dictionary<string, CompiledEntry>(StringComparer.Ordinal);
-        var routePlugins = new Dictionary<string, PluginChain>(StringComparer.Ordinal);
+        var compiled = ShardedMap<CompiledEntry>.Empty.ToBuilder();
+        var routePlugins = ShardedMap<PluginChain>.Empty.ToBuilder();
+        var routes = new List<CompiledRoute>();
         foreach (var route in set.Of(ResourceKind.Route))
         {
             var id = route["id"]!.GetValue<string>();
@@ -85,6 +86,7 @@ public sealed class ProxyConfig
                 continue;
             }
             compiled[id] = entry;
+            routes.Add(entry.Compiled);
             if (entry.Plugins.Plugins.Count > 0)
             {
                 routePlugins[id] = entry.Plugins;
@@ -96,13 +98,13 @@ public sealed class ProxyConfig
             Version = set.Version,
             Source = source,
             AppliedAt = now,
-            Routes = RouteTable.Build(compiled.Values.Select(e => e.Compiled), set.Version),
-            Upstreams = upstreams,
+            Routes = RouteTable.Build(routes, set.Version),
+            Upstreams = upstreams.Build(),
             GlobalPlugins = globalPlugins,
-            RoutePlugins = routePlugins,
+            RoutePlugins = routePlugins.Build(),
             Consumers = ConsumerIndex.Build(set.Of(ResourceKind.Consumer)),
             Resources = set,
-            Compiled = compiled,
+            Compiled = compiled.Build(),
         };
     }
 
@@ -117,7 +119,7 @@ public sealed class ProxyConfig
         time ??= TimeProvider.System;
         var set = Resources.With(changes);
         var touched = changes.Deleted.Select(k => (k.Kind, k.Id)).Concat(changes.Upserted.Select(r => (r.Kind, r.Id))).ToHashSet();
-        var upstreams = Copy(Upstreams);
+        var upstreams = Upstreams.ToBuilder();
         foreach (var (kind, id) in touched.Where(t => t.Kind is ResourceKind.Upstream or ResourceKind.Service or ResourceKind.Route))
         {
             var key = $"{kind.PathName()}/{id}";
@@ -142,8 +144,8 @@ public sealed class ProxyConfig
                 .Where(r => r["service_id"] is JsonValue sid && changedServices.Contains(sid.GetValue<string>()))
                 .Select(r => r["id"]!.GetValue<string>()));
         }
-        var compiled = Copy(Compiled);
-        var routePlugins = Copy(RoutePlugins);
+        var compiled = Compiled.ToBuilder();
+        var routePlugins = RoutePlugins.ToBuilder();
         var removed = new List<CompiledRoute>();
         var added = new List<CompiledRoute>();
         foreach (var id in routeIds)
@@ -169,12 +171,12 @@ public sealed class ProxyConfig
             Source = source,
             AppliedAt = now,
             Routes = Routes.With(removed, added, set.Version),
-            Upstreams = upstreams,
+            Upstreams = upstreams.Build(),
             GlobalPlugins = touched.Any(t => t.Kind == ResourceKind.GlobalRule) ? BuildGlobalPlugins(set, time) : GlobalPlugins,
-            RoutePlugins = routePlugins,
+            RoutePlugins = routePlugins.Build(),
             Consumers = touched.Any(t => t.Kind == ResourceKind.Consumer) ? ConsumerIndex.Build(set.Of(ResourceKind.Consumer)) : Consumers,
             Resources = set,
-            Compiled = compiled,
+            Compiled = compiled.Build(),
         };
     }
 
@@ -192,9 +194,6 @@ public sealed class ProxyConfig
             .Select(g => PluginChain.Build(null, g["plugins"] as JsonObject, $"global:{g["id"]}", time))
             .Where(c => c.Plugins.Count > 0)
             .ToList();
-
-    private static Dictionary<string, T> Copy<T>(IReadOnlyDictionary<string, T> source) =>
-        source is Dictionary<string, T> dictionary ? new Dictionary<string, T>(dictionary, StringComparer.Ordinal) : new Dictionary<string, T>(source, StringComparer.Ordinal);
 
     /// <summary>An upstream kept from the previous version when its value is the same object (its balancer state survives).</summary>
     private static UpstreamDefinition? ReuseUpstream(ProxyConfig? previous, string key, JsonObject value) =>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
+using OrleansGateway.DataPlane.Routing;
 
 namespace OrleansGateway.DataPlane.Proxy;
 
@@ -12,9 +13,9 @@ namespace OrleansGateway.DataPlane.Proxy;
 /// </summary>
 public sealed class ResourceSet
 {
-    private readonly Dictionary<ResourceKind, Dictionary<string, JsonObject>> _items;
+    private readonly Dictionary<ResourceKind, ShardedMap<JsonObject>> _items;
 
-    private ResourceSet(Dictionary<ResourceKind, Dictionary<string, JsonObject>> items, long version)
+    private ResourceSet(Dictionary<ResourceKind, ShardedMap<JsonObject>> items, long version)
     {
         _items = items;
         Version = version;
@@ -22,9 +23,9 @@ public sealed class ResourceSet
 
     public long Version { get; }
 
-    public static ResourceSet Empty { get; } = new(NewMaps(), 0);
+    public static ResourceSet Empty { get; } = new(ResourceKinds.All.ToDictionary(k => k, _ => ShardedMap<JsonObject>.Empty), 0);
 
-    public IReadOnlyCollection<JsonObject> Of(ResourceKind kind) => _items[kind].Values;
+    public IReadOnlyCollection<JsonObject> Of(ResourceKind kind) => _items[kind];
 
     public JsonObject? Get(ResourceKind kind, string id) => _items[kind].GetValueOrDefault(id);
 
@@ -45,7 +46,7 @@ public sealed class ResourceSet
                 }
             }
         }
-        return new ResourceSet(maps, version);
+        return new ResourceSet(Freeze(maps), version);
     }
 
     /// <summary>From a full load from the control plane.</summary>
@@ -56,20 +57,30 @@ public sealed class ResourceSet
         {
             maps[resource.Kind][resource.Id] = JsonNode.Parse(resource.Json)!.AsObject();
         }
-        return new ResourceSet(maps, export.Version);
+        return new ResourceSet(Freeze(maps), export.Version);
     }
 
-    /// <summary>This set with <paramref name="changes"/> applied (the caller checked they start at this version).</summary>
+    /// <summary>
+    /// This set with <paramref name="changes"/> applied (the caller checked they start at this version). Only the
+    /// shards of the changed keys are copied; everything else is shared with this version.
+    /// </summary>
     public ResourceSet With(ChangeSet changes)
     {
-        var maps = _items.ToDictionary(kv => kv.Key, kv => new Dictionary<string, JsonObject>(kv.Value, StringComparer.Ordinal));
+        var builders = new Dictionary<ResourceKind, ShardedMap<JsonObject>.Builder>();
+        ShardedMap<JsonObject>.Builder For(ResourceKind kind) =>
+            builders.TryGetValue(kind, out var b) ? b : builders[kind] = _items[kind].ToBuilder();
         foreach (var key in changes.Deleted)
         {
-            maps[key.Kind].Remove(key.Id);
+            For(key.Kind).Remove(key.Id);
         }
         foreach (var resource in changes.Upserted)
         {
-            maps[resource.Kind][resource.Id] = JsonNode.Parse(resource.Json)!.AsObject();
+            For(resource.Kind)[resource.Id] = JsonNode.Parse(resource.Json)!.AsObject();
+        }
+        var maps = new Dictionary<ResourceKind, ShardedMap<JsonObject>>(_items);
+        foreach (var (kind, builder) in builders)
+        {
+            maps[kind] = builder.Build();
         }
         return new ResourceSet(maps, changes.ToVersion);
     }
@@ -81,7 +92,7 @@ public sealed class ResourceSet
         foreach (var kind in ResourceKinds.All)
         {
             writer.WriteStartArray(kind.PathName());
-            foreach (var item in _items[kind].Values)
+            foreach (var item in _items[kind])
             {
                 item.WriteTo(writer);
             }
@@ -92,4 +103,7 @@ public sealed class ResourceSet
 
     private static Dictionary<ResourceKind, Dictionary<string, JsonObject>> NewMaps() =>
         ResourceKinds.All.ToDictionary(k => k, _ => new Dictionary<string, JsonObject>(StringComparer.Ordinal));
+
+    private static Dictionary<ResourceKind, ShardedMap<JsonObject>> Freeze(Dictionary<ResourceKind, Dictionary<string, JsonObject>> maps) =>
+        maps.ToDictionary(kv => kv.Key, kv => ShardedMap<JsonObject>.From(kv.Value));
 }
