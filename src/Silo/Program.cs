@@ -9,6 +9,7 @@ if (!StartupErrors.TryLoad(builder.Configuration, args, out var config))
 }
 
 builder.AddGatewayLogging();
+builder.AddGatewayTelemetry(config);
 builder.AddGatewayKestrel(config);
 builder.AddGatewaySilo(config);
 builder.AddAdminApi(config);
@@ -19,6 +20,7 @@ await app.InitializeStorageAsync();
 app.MapTraditionalDataPlane(config);
 app.MapAdminApi();
 app.MapOpenApi();
+app.MapGatewayMetrics();
 app.LogWhenReady(config);
 
 await app.RunAsync();
