@@ -64,6 +64,7 @@ public static class GatewayTelemetry
         {
             telemetry.WithTracing(t =>
             {
+                t.SetSampler(TraceRootSampler.Create());
                 t.AddSource([.. sources]);
                 tracing?.Invoke(t);
                 t.AddOtlpExporter();

@@ -25,7 +25,8 @@ public static class DataPlaneStartup
         builder.WebHost.ConfigureKestrel(k => k.ListenDataPlane(config));
         builder.Logging.AddGatewayLogging();
         builder.Services.AddGatewayTelemetry(builder.Configuration, DefaultServiceName,
-            sources: [Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName, Observability.DataPlaneTracing.SourceName],
+            // Our grain interfaces (OrleansGateway.*) count as Orleans' own: their calls are under the runtime source.
+            sources: [Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName, Observability.DataPlaneTracing.SourceName],
             meters: [Observability.DataPlaneMetrics.MeterName]);
 
         builder.Services.AddDataPlaneServices(config, _ => async (timeout, ct) => await ControlPlaneConnection.ConnectAsync(config, timeout, ct));
