@@ -15,6 +15,8 @@ public sealed class ControlPlaneMetrics
 {
     public const string MeterName = "OrleansGateway.ControlPlane";
 
+    private static readonly double[] SnapshotDurationBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
     private readonly TimeProvider _time;
     private readonly Counter<long> _writes;
     private readonly Histogram<double> _snapshotDuration;
@@ -29,7 +31,9 @@ public sealed class ControlPlaneMetrics
         Meter = meters.Create(MeterName);
         _writes = Meter.CreateCounter<long>("og_cp_admin_writes", description: "Admin API writes by gateway group, resource kind and outcome (ok, rejected, conflict, failed).");
         Meter.CreateObservableGauge("og_cp_group_version", ObserveVersions, description: "The gateway group's current version (modifiedIndex), from the silo holding the group.");
-        _snapshotDuration = Meter.CreateHistogram<double>("og_cp_snapshot_duration_seconds", unit: "s", description: "Duration of snapshot runs that uploaded or failed, by group and outcome.");
+        // The SDK's default buckets are meant for milliseconds; snapshots take from milliseconds to a minute.
+        _snapshotDuration = Meter.CreateHistogram("og_cp_snapshot_duration_seconds", unit: "s", description: "Duration of snapshot runs that uploaded or failed, by group and outcome.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SnapshotDurationBuckets });
         _snapshotFailures = Meter.CreateCounter<long>("og_cp_snapshot_failures", description: "Failed snapshot runs by group and failure kind.");
         Meter.CreateObservableGauge("og_cp_snapshot_age_seconds", ObserveSnapshotAges, unit: "s", description: "Seconds since the group's last good snapshot (uploaded or confirmed unchanged).");
         Meter.CreateObservableGauge("og_cp_dataplanes", ObserveDataPlanes, description: "Data planes of the group by status (healthy, lagging, lost), from their heartbeats.");

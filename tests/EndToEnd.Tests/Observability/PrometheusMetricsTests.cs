@@ -51,6 +51,17 @@ public class PrometheusMetricsTests
             Value(await silo.Http.GetStringAsync("/metrics"), "og_cp_dataplanes", "group=\"default\"", "status=\"healthy\"") == 1,
             TimeSpan.FromSeconds(15), "one healthy data plane in og_cp_dataplanes");
 
+        // A snapshot now: its duration lands in second-sized buckets, and the age of the last good one starts over.
+        Assert.True((await admin.PostAsync("/api/gateway_groups/default/snapshots?force=true", null)).IsSuccessStatusCode);
+        var afterSnapshot = "";
+        await silo.Process.WaitUntilAsync(async () =>
+        {
+            afterSnapshot = await silo.Http.GetStringAsync("/metrics"); // the exporter may answer from a short cache
+            return Value(afterSnapshot, "og_cp_snapshot_duration_seconds_count", "group=\"default\"", "outcome=\"uploaded\"") >= 1;
+        }, TimeSpan.FromSeconds(15), "the snapshot's duration on /metrics");
+        Assert.NotNull(Value(afterSnapshot, "og_cp_snapshot_duration_seconds_bucket", "outcome=\"uploaded\"", "le=\"0.5\""));
+        Assert.InRange(Value(afterSnapshot, "og_cp_snapshot_age_seconds", "group=\"default\"") ?? -1, 0, 10);
+
         var dpText = await dp.Status.GetStringAsync("/metrics");
         Assert.Equal(3, Value(dpText, "og_dp_config_version", "group=\"default\""));
         Assert.Equal(1, Value(dpText, "og_dp_mode", "group=\"default\"", "mode=\"control_plane\""));
