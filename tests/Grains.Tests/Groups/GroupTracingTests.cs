@@ -43,7 +43,9 @@ public class GroupTracingTests(ClusterFixture fixture)
             Assert.True(TraceContext.TryParse(change.TraceParent, change.TraceState, out var context), change.TraceParent);
             lock (spans)
             {
-                Assert.True(traceId == context.TraceId, $"{traceId} {context}: " + string.Join("\n", spans.Select(s => $"{s.Source.Name} {s.OperationName} {s.TraceId} {s.ParentSpanId} {s.SpanId}")));
+                // On failure, the spans say where the trace broke (Orleans' grain-call spans sit in between).
+                Assert.True(traceId == context.TraceId, $"the change hint is in trace {context.TraceId}, not the caller's {traceId}; spans:\n"
+                    + string.Join("\n", spans.Select(s => $"{s.Source.Name} {s.OperationName} trace {s.TraceId} parent {s.ParentSpanId} span {s.SpanId}")));
             }
             lock (spans)
             {
