@@ -10,6 +10,7 @@ if (!StartupErrors.TryLoad(builder.Configuration, args, out var config))
 }
 
 builder.AddGatewayLogging();
+builder.AddGatewayTelemetry(config);
 builder.AddGatewayKestrel(config);
 builder.AddGatewaySilo(config);
 builder.AddAdminApi(config);
@@ -22,6 +23,7 @@ app.MapTraditionalDataPlane(config);
 app.MapAdminApi();
 app.MapGatewayDashboard(config);
 app.MapOpenApi();
+app.MapGatewayMetrics();
 app.LogWhenReady(config);
 
 await app.RunAsync();

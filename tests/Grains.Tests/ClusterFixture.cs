@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Grains.Observability;
 using OrleansGateway.Grains.Storage;
 using OrleansGateway.Contracts.Scheduling;
 using OrleansGateway.Grains.Snapshots;
@@ -52,6 +53,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<SqliteGroupStore>();
             silo.Services.AddSingleton<IGroupStore>(sp => new FaultyGroupStore(sp.GetRequiredService<SqliteGroupStore>()));
             silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddMetrics();
+            silo.Services.AddSingleton<ControlPlaneMetrics>();
+            silo.AddActivityPropagation();
             silo.AddMemoryGrainStorage(GroupStreams.PubSubStore);
             silo.AddMemoryStreams(GroupStreams.Provider);
             silo.AddStartupTask((sp, ct) => sp.GetRequiredService<IGroupStore>().InitializeAsync(ct));
@@ -66,7 +70,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
         public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) =>
-            client.AddMemoryStreams(GroupStreams.Provider);
+            client.AddMemoryStreams(GroupStreams.Provider).AddActivityPropagation();
     }
 }
 

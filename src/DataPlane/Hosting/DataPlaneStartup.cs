@@ -7,9 +7,15 @@ using OrleansGateway.Snapshots.Stores;
 
 namespace OrleansGateway.DataPlane.Hosting;
 
-/// <summary>The data plane's host wiring: the proxy on <c>apisix.node_listen</c>, status on <c>apisix.control</c>.</summary>
+/// <summary>
+/// The data plane's host wiring: the proxy on <c>apisix.node_listen</c>, status on <c>apisix.control</c>, OpenTelemetry
+/// (OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; <c>/metrics</c> is served by <see cref="StatusEndpoints"/>).
+/// </summary>
 public static class DataPlaneStartup
 {
+    /// <summary><c>service.name</c> of a data-plane process unless <c>OTEL_SERVICE_NAME</c> is set.</summary>
+    public const string DefaultServiceName = "orleans-gateway-dp";
+
     public static bool TryLoad(IConfigurationManager configuration, string[] args, out GatewayConfig config) =>
         GatewayConfigLoader.TryLoadForHost(configuration, args, "orleans-gateway-dp", out config);
 
@@ -18,6 +24,10 @@ public static class DataPlaneStartup
         builder.WebHost.UseUrls();
         builder.WebHost.ConfigureKestrel(k => k.ListenDataPlane(config));
         builder.Logging.AddGatewayLogging();
+        builder.Services.AddGatewayTelemetry(builder.Configuration, DefaultServiceName,
+            // Our grain interfaces (OrleansGateway.*) count as Orleans' own: their calls are under the runtime source.
+            sources: [Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName, Observability.DataPlaneTracing.SourceName],
+            meters: [Observability.DataPlaneMetrics.MeterName]);
 
         builder.Services.AddDataPlaneServices(config, _ => async (timeout, ct) => await ControlPlaneConnection.ConnectAsync(config, timeout, ct));
         return builder;

@@ -1,5 +1,6 @@
 using OrleansGateway.Configuration;
 using OrleansGateway.Contracts.Grains;
+using OrleansGateway.DataPlane.Observability;
 using OrleansGateway.DataPlane.Proxy;
 
 namespace OrleansGateway.DataPlane.Sources;
@@ -35,6 +36,7 @@ public sealed class ConfigSourceSupervisor(
     private readonly string _instanceId = $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(64, Environment.MachineName.Length + 13)];
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly DataPlaneTracing _tracing = new();
     private IControlPlaneLink? _connection;
     private DateTimeOffset _lastContact;
     private DateTimeOffset _lastPoll = DateTimeOffset.MinValue;
@@ -156,6 +158,7 @@ public sealed class ConfigSourceSupervisor(
     {
         if (change.Version > holder.Current.Version)
         {
+            _tracing.Remember(change);
             Interlocked.Exchange(ref _hintedVersion, Math.Max(change.Version, Interlocked.Read(ref _hintedVersion)));
             _wake.Release();
         }
@@ -175,6 +178,10 @@ public sealed class ConfigSourceSupervisor(
             {
                 await ReloadAsync($"the heartbeat (group at version {version})");
             }
+            else
+            {
+                status.Synced(_lastContact);
+            }
             return true;
         }
         catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException or ObjectDisposedException)
@@ -189,6 +196,7 @@ public sealed class ConfigSourceSupervisor(
     /// </summary>
     private async Task<bool> ReloadAsync(string why)
     {
+        using var activity = _tracing.StartApply(Group, "control_plane", why, holder.Current.Version);
         try
         {
             var grain = _connection!.Grains.GetGrain<IGatewayGroupGrain>(Group);
@@ -213,10 +221,12 @@ public sealed class ConfigSourceSupervisor(
                     next = ProxyConfig.Build(ResourceSet.FromExport(export), "control_plane", time.GetUtcNow(), time, previous: current);
                 }
             }
-            if (next is not null && holder.TryApply(next))
+            var applied = next is not null && holder.TryApply(next);
+            DataPlaneTracing.Finish(activity, applied ? next!.Version : null);
+            if (applied)
             {
                 logger.LogInformation("Applied group {Group} version {Version} from the control plane after {Why} ({Kind}, {Routes} routes)",
-                    Group, next.Version, why, changes is { ResetRequired: false } ? "changes" : "full load", next.Routes.Count);
+                    Group, next!.Version, why, changes is { ResetRequired: false } ? "changes" : "full load", next.Routes.Count);
             }
             else if (cpVersion < current.Version)
             {
@@ -224,10 +234,12 @@ public sealed class ConfigSourceSupervisor(
                     Group, cpVersion, current.Version);
             }
             _lastContact = time.GetUtcNow();
+            status.Synced(_lastContact);
             return true;
         }
         catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException or ObjectDisposedException)
         {
+            DataPlaneTracing.Finish(activity, null, failed: true);
             logger.LogWarning("Could not load group {Group} from the control plane: {Message}", Group, e.Message);
             return false;
         }

@@ -56,6 +56,7 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
                     o.ServiceId = config.Orleans.ServiceId;
                 });
                 client.AddMemoryStreams(GroupStreams.Provider);
+                client.AddActivityPropagation(); // grain calls continue the caller's trace (an apply's)
                 client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             })

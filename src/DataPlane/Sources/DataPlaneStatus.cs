@@ -19,6 +19,18 @@ public sealed class DataPlaneStatus
 
     public long RefusedSnapshots { get; private set; }
 
+    /// <summary>The last time the source confirmed the served configuration current (a CP answer, a store poll).</summary>
+    public DateTimeOffset? LastSyncAt { get; private set; }
+
+    /// <summary>The control plane answered and the served configuration is up to date with it.</summary>
+    public void Synced(DateTimeOffset at)
+    {
+        lock (_lock)
+        {
+            LastSyncAt = at;
+        }
+    }
+
     public void SetMode(string mode, bool controlPlaneConnected)
     {
         lock (_lock)
@@ -38,6 +50,10 @@ public sealed class DataPlaneStatus
             if (result == "refused")
             {
                 RefusedSnapshots++;
+            }
+            else if (result is "newer" or "unchanged" or "not_newer")
+            {
+                LastSyncAt = at;
             }
         }
     }

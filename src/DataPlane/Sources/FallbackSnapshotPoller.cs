@@ -35,8 +35,11 @@ public sealed class FallbackSnapshotPoller(
                 return;
             }
             var document = result.Document!;
+            using var activity = Observability.DataPlaneTracing.Start(document.Group, source, "a newer snapshot", holder.Current.Version);
             var config = ProxyConfig.Build(document.DataJson, document.Version, source, now);
-            if (holder.TryApply(config))
+            var applied = holder.TryApply(config);
+            Observability.DataPlaneTracing.Finish(activity, applied ? config.Version : null);
+            if (applied)
             {
                 logger.LogInformation("Applied snapshot version {Version} of group {Group} from the fallback store ({Routes} routes, mode {Mode})",
                     document.Version, document.Group, config.Routes.Count, source);

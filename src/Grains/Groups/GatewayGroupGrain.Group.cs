@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -42,10 +43,11 @@ public sealed partial class GatewayGroupGrain
         return Task.FromResult(new ChangeSet(GroupId, version, current, false, upserted, deleted, changed.ConfigChanged));
     }
 
-    public Task<AdminResult> ReplaceAll(string body) => ExclusiveAsync(() => ReplaceAsync(body, configJson: null, restoredFrom: null));
+    public Task<AdminResult> ReplaceAll(string body) =>
+        TracedAsync("replace", null, null, () => ExclusiveAsync(() => ReplaceAsync(body, configJson: null, restoredFrom: null)));
 
     public Task<AdminResult> Restore(string resourcesJson, string configJson, long fromSnapshotVersion) =>
-        ExclusiveAsync(() => ReplaceAsync(resourcesJson, configJson, fromSnapshotVersion));
+        TracedAsync("restore", null, null, () => ExclusiveAsync(() => ReplaceAsync(resourcesJson, configJson, fromSnapshotVersion)));
 
     /// <summary>
     /// Replaces every resource (and, for a restore, the instance configuration) in one new version. A bulk import's
@@ -97,7 +99,7 @@ public sealed partial class GatewayGroupGrain
         {
             logger.LogInformation("Replaced gateway group {Group} with {Count} resources at version {Version}", GroupId, stored.Count, version);
         }
-        await PublishAsync(version, previous, [], reset: true);
+        await PublishAsync(version, previous, [], reset: true, Activity.Current?.Context ?? default);
         return new AdminResult(200, null, null, version);
     }
 
@@ -129,7 +131,8 @@ public sealed partial class GatewayGroupGrain
     public Task<GroupResult> GetConfig() =>
         Task.FromResult(_group is null ? GroupMissing() : new GroupResult(200, null, Info(_group), _group.ConfigJson));
 
-    public Task<GroupResult> PutConfig(string body) => ExclusiveAsync(() => PutConfigCoreAsync(body));
+    public Task<GroupResult> PutConfig(string body) =>
+        TracedAsync("config", null, null, () => ExclusiveAsync(() => PutConfigCoreAsync(body)), r => (r.Status, r.Group?.Version ?? 0));
 
     private async Task<GroupResult> PutConfigCoreAsync(string body)
     {
@@ -148,7 +151,7 @@ public sealed partial class GatewayGroupGrain
             var failure = Failure(outcome);
             return new GroupResult(failure.Status, failure.Error, _group is null ? null : Info(_group));
         }
-        await PublishAsync(version, previous, [], reset: false);
+        await PublishAsync(version, previous, [], reset: false, Activity.Current?.Context ?? default);
         return new GroupResult(200, null, Info(_group), text);
     }
 }

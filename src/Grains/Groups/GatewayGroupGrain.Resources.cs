@@ -9,7 +9,10 @@ namespace OrleansGateway.Grains.Groups;
 /// <summary>Single-resource reads and writes of the Admin API.</summary>
 public sealed partial class GatewayGroupGrain
 {
-    public async Task<AdminResult> Put(ResourceKind kind, string id, string body, long? ifMatch = null)
+    public Task<AdminResult> Put(ResourceKind kind, string id, string body, long? ifMatch = null) =>
+        TracedAsync("put", kind, id, () => PutCoreAsync(kind, id, body, ifMatch));
+
+    private async Task<AdminResult> PutCoreAsync(ResourceKind kind, string id, string body, long? ifMatch)
     {
         await WaitForBarrierAsync();
         if (_group is null)
@@ -20,11 +23,11 @@ public sealed partial class GatewayGroupGrain
         return value is null ? AdminResult.Fail(400, parseError!) : await WriteAsync(kind, id, value, ifMatch);
     }
 
-    public async Task<AdminResult> Post(ResourceKind kind, string body)
+    public Task<AdminResult> Post(ResourceKind kind, string body) => TracedAsync("post", kind, null, async () =>
     {
         await WaitForBarrierAsync();
         return await PostCoreAsync(kind, body);
-    }
+    });
 
     private Task<AdminResult> PostCoreAsync(ResourceKind kind, string body)
     {
@@ -58,11 +61,11 @@ public sealed partial class GatewayGroupGrain
         return WriteAsync(kind, id, value, ifMatch: null);
     }
 
-    public async Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null)
+    public Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null) => TracedAsync("patch", kind, id, async () =>
     {
         await WaitForBarrierAsync();
         return await PatchCoreAsync(kind, id, body, ifMatch);
-    }
+    });
 
     private Task<AdminResult> PatchCoreAsync(ResourceKind kind, string id, string body, long? ifMatch)
     {
@@ -85,7 +88,10 @@ public sealed partial class GatewayGroupGrain
         return WriteAsync(kind, id, merged, ifMatch);
     }
 
-    public async Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null)
+    public Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null) =>
+        TracedAsync("delete", kind, id, () => DeleteCoreAsync(kind, id, ifMatch));
+
+    private async Task<AdminResult> DeleteCoreAsync(ResourceKind kind, string id, long? ifMatch)
     {
         await WaitForBarrierAsync();
         if (_group is null)

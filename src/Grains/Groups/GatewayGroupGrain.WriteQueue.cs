@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Grains.Observability;
 using OrleansGateway.Grains.Storage;
 
 namespace OrleansGateway.Grains.Groups;
@@ -22,8 +24,11 @@ public sealed partial class GatewayGroupGrain
     /// <summary>The highest version handed out; the committed one is <c>_group.Version</c>.</summary>
     private long _assigned;
 
-    private sealed class PendingWrite(long version, ResourceKey key, StoredResource? upsert, ChangeKind change)
+    private sealed class PendingWrite(long version, ResourceKey key, StoredResource? upsert, ChangeKind change, ActivityContext trace)
     {
+        /// <summary>The writer's span: the commit links to it, the change hint carries it to data planes.</summary>
+        public ActivityContext Trace { get; } = trace;
+
         public long Version { get; } = version;
         public ResourceKey Key { get; } = key;
         public StoredResource? Upsert { get; } = upsert;
@@ -43,7 +48,7 @@ public sealed partial class GatewayGroupGrain
     /// <summary>Queues a write already applied to memory; completes when it is durable (or failed).</summary>
     private Task<CommitOutcome> Enqueue(long version, ResourceKey key, StoredResource? upsert)
     {
-        var write = new PendingWrite(version, key, upsert, upsert is null ? ChangeKind.Delete : ChangeKind.Upsert);
+        var write = new PendingWrite(version, key, upsert, upsert is null ? ChangeKind.Delete : ChangeKind.Upsert, Activity.Current?.Context ?? default);
         _pending.Add(write);
         if (_flushing is null || _flushing.IsCompleted)
         {
@@ -54,6 +59,8 @@ public sealed partial class GatewayGroupGrain
 
     private async Task FlushAsync()
     {
+        // This loop outlives the write whose call started it: its spans must not hang under that write's span.
+        Activity.Current = null;
         while (_pending.Count > 0)
         {
             var batch = _pending.ToArray();
@@ -61,12 +68,14 @@ public sealed partial class GatewayGroupGrain
             var group = _group!;
             var now = Now;
             var commit = Merge(batch, group.Version, now);
+            using var activity = ControlPlaneTracing.StartCommit(GroupId, commit.ExpectedVersion + 1, commit.NewVersion, batch.Select(w => w.Trace).ToList());
             try
             {
                 await store.CommitAsync(commit, CancellationToken.None);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
+                activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
                 var outcome = e is GroupVersionConflictException ? CommitOutcome.Conflict : CommitOutcome.Unavailable;
                 var failed = batch.Concat(_pending).ToList();
                 _pending.Clear();
@@ -81,13 +90,15 @@ public sealed partial class GatewayGroupGrain
             }
             _group = group with { Version = commit.NewVersion, UpdateTime = now };
             _changes.Append(commit.Changes);
+            metrics.GroupVersion(GroupId, commit.NewVersion);
+            activity?.Dispose();
             foreach (var write in batch)
             {
                 write.Done.TrySetResult(CommitOutcome.Committed);
             }
             foreach (var write in batch)
             {
-                await PublishAsync(write.Version, write.Version - 1, [write.Key], reset: false);
+                await PublishAsync(write.Version, write.Version - 1, [write.Key], reset: false, write.Trace);
             }
         }
     }

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Grains.Observability;
 using OrleansGateway.Grains.Storage;
 
 namespace OrleansGateway.Grains.Groups;
@@ -23,7 +25,8 @@ public sealed partial class GatewayGroupGrain(
     IOptions<GatewayGroupOptions> options,
     ILogger<GatewayGroupGrain> logger,
     TimeProvider timeProvider,
-    ILocalSiloDetails silo) : Grain, IGatewayGroupGrain
+    ILocalSiloDetails silo,
+    ControlPlaneMetrics metrics) : Grain, IGatewayGroupGrain
 {
     private readonly GroupResources _resources = new();
     private readonly ChangeLog _changes = new(options.Value.ChangeLogCapacity);
@@ -51,6 +54,12 @@ public sealed partial class GatewayGroupGrain(
         }
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.GroupGone(GroupId);
+        return Task.CompletedTask;
+    }
+
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         _resources.Clear();
@@ -59,10 +68,12 @@ public sealed partial class GatewayGroupGrain(
         if (_group is null)
         {
             _changes.Load([]);
+            metrics.GroupGone(GroupId);
             return;
         }
         _resources.Load(await store.LoadResourcesAsync(GroupId, cancellationToken));
         _changes.Load(await store.LoadRecentChangesAsync(GroupId, _changes.Capacity, cancellationToken));
+        metrics.GroupVersion(GroupId, _group.Version);
         logger.LogInformation("Loaded gateway group {Group} at version {Version} with {Count} resources", GroupId, _group.Version, _resources.Count);
     }
 
@@ -113,6 +124,7 @@ public sealed partial class GatewayGroupGrain(
         _group = null;
         _resources.Clear();
         _changes.Load([]);
+        metrics.GroupGone(GroupId);
         logger.LogInformation("Deleted gateway group {Group} at version {Version}", GroupId, info.Version);
         DeactivateOnIdle();
         return new GroupResult(200, null, info);
@@ -149,6 +161,7 @@ public sealed partial class GatewayGroupGrain(
         _group = group with { Version = version, UpdateTime = now, ConfigJson = configJson ?? group.ConfigJson };
         _assigned = version;
         _changes.Append(changes);
+        metrics.GroupVersion(GroupId, version);
         return (outcome, version);
     }
 
@@ -177,7 +190,8 @@ public sealed partial class GatewayGroupGrain(
         ? AdminResult.Fail(409, $"gateway group \"{group}\" was changed concurrently; retry the request", version)
         : AdminResult.Fail(503, $"the write to gateway group \"{group}\" could not be stored; nothing was changed, retry later", version);
 
-    private async Task PublishAsync(long version, long previous, IReadOnlyList<ResourceKey> changed, bool reset)
+    /// <summary>Publishes a change hint carrying the trace context of the write (<paramref name="trace"/>).</summary>
+    private async Task PublishAsync(long version, long previous, IReadOnlyList<ResourceKey> changed, bool reset, ActivityContext trace)
     {
         if (_stream is null)
         {
@@ -185,7 +199,7 @@ public sealed partial class GatewayGroupGrain(
         }
         try
         {
-            await _stream.OnNextAsync(new GroupChanged(GroupId, version, previous, changed, reset));
+            await _stream.OnNextAsync(new GroupChanged(GroupId, version, previous, changed, reset, TraceContext.FormatTraceParent(trace), trace.TraceState));
         }
         catch (Exception e)
         {
@@ -194,4 +208,16 @@ public sealed partial class GatewayGroupGrain(
         }
     }
 
+    /// <summary>Runs one write inside an <c>og.group.write</c> span, tagged with its status and version.</summary>
+    private async Task<T> TracedAsync<T>(string operation, ResourceKind? kind, string? id, Func<Task<T>> write, Func<T, (int Status, long Version)> result)
+    {
+        using var activity = ControlPlaneTracing.StartWrite(GroupId, operation, kind?.PathName(), id);
+        var outcome = await write();
+        var (status, version) = result(outcome);
+        ControlPlaneTracing.Finish(activity, status, version);
+        return outcome;
+    }
+
+    private Task<AdminResult> TracedAsync(string operation, ResourceKind? kind, string? id, Func<Task<AdminResult>> write) =>
+        TracedAsync(operation, kind, id, write, r => (r.Status, r.Version));
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Snapshots;
+using OrleansGateway.Grains.Observability;
 using OrleansGateway.Snapshots;
 using OrleansGateway.Snapshots.Stores;
 
@@ -16,7 +17,8 @@ public sealed class SnapshotGrain(
     SnapshotSchedule schedule,
     ILogger<SnapshotGrain> logger,
     TimeProvider time,
-    ILocalSiloDetails silo) : Grain, ISnapshotGrain, IRemindable
+    ILocalSiloDetails silo,
+    ControlPlaneMetrics metrics) : Grain, ISnapshotGrain, IRemindable
 {
     private const string ReminderName = "snapshot";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
@@ -53,7 +55,14 @@ public sealed class SnapshotGrain(
             await this.UnregisterReminder(reminder);
         }
         _timer?.Dispose();
+        metrics.SnapshotsStopped(Group);
         DeactivateOnIdle();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.SnapshotsStopped(Group);
+        return Task.CompletedTask;
     }
 
     public Task<SnapshotStatus> GetStatus() => Task.FromResult(_status);
@@ -71,6 +80,8 @@ public sealed class SnapshotGrain(
     private async Task<SnapshotStatus> RunAsync(bool force)
     {
         var now = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        using var activity = ControlPlaneTracing.StartSnapshot(Group, force);
         try
         {
             var group = GrainFactory.GetGrain<IGatewayGroupGrain>(Group);
@@ -85,20 +96,28 @@ public sealed class SnapshotGrain(
             if (!force && export.Version == _uploadedVersion)
             {
                 Succeeded("unchanged", export.Version, _status.LastSuccessAt ?? now);
+                metrics.SnapshotSucceeded(Group, now, uploadDuration: null);
             }
             else
             {
-                var started = time.GetTimestamp();
                 var (resources, _) = await writer.WriteAsync(export, CancellationToken.None);
                 _uploadedVersion = export.Version;
+                var elapsed = time.GetElapsedTime(started);
                 logger.LogInformation("Snapshot of gateway group {Group} at version {Version}: {Size} bytes in {Ms} ms to {Location}",
-                    Group, export.Version, resources.Size, (long)time.GetElapsedTime(started).TotalMilliseconds, _status.ResourceLocation);
+                    Group, export.Version, resources.Size, (long)elapsed.TotalMilliseconds, _status.ResourceLocation);
                 Succeeded("uploaded", export.Version, resources.CreatedAt);
+                metrics.SnapshotSucceeded(Group, resources.CreatedAt, elapsed);
             }
+            activity?.SetTag("og.version", export.Version);
+            activity?.SetTag("og.outcome", _status.LastOutcome);
         }
         catch (Exception e) when (e is SnapshotStoreException or SnapshotRejectedException or TimeoutException or OrleansException)
         {
             Failed(e);
+            metrics.SnapshotFailed(Group, _status.LastFailureKind ?? "unknown", time.GetElapsedTime(started));
+            activity?.SetTag("og.outcome", "failed");
+            activity?.SetTag("og.failure_kind", _status.LastFailureKind);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, _status.LastFailureKind);
         }
         Rearm();
         return _status;

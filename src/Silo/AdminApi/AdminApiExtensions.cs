@@ -15,6 +15,7 @@ public static class AdminApiExtensions
     {
         _ = app.Services.GetRequiredService<AdminKeyStore>(); // generate or load the key at start, not on first request
         app.UseMiddleware<AdminKeyMiddleware>();
+        app.UseMiddleware<AdminWriteMetricsMiddleware>();
         app.UseExceptionHandler(e => e.Run(context =>
             AdminResponses.Error(500, "internal error; see the silo log").ExecuteAsync(context)));
         app.MapHealthEndpoints();
