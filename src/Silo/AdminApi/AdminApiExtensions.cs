@@ -17,7 +17,16 @@ public static class AdminApiExtensions
         app.UseMiddleware<AdminKeyMiddleware>();
         app.UseMiddleware<AdminWriteMetricsMiddleware>();
         app.UseExceptionHandler(e => e.Run(context =>
-            AdminResponses.Error(500, "internal error; see the silo log").ExecuteAsync(context)));
+        {
+            // A grain on a silo that just died answers with these until the cluster declares it dead and the grain
+            // moves (seconds): the request was not acknowledged, and saying so with 503 lets clients retry.
+            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error is TimeoutException or OrleansMessageRejectionException)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return AdminResponses.Error(503, "the control plane is failing over (a silo stopped answering): the request was not acknowledged; retry").ExecuteAsync(context);
+            }
+            return AdminResponses.Error(500, "internal error; see the silo log").ExecuteAsync(context);
+        }));
         app.MapHealthEndpoints();
         app.MapResourceEndpoints();
         app.MapGroupEndpoints();

@@ -102,8 +102,14 @@ public class DashboardLoginTests(DashboardSiloFixture fixture) : IClassFixture<D
         var page = await requests.GetAsync("/dashboard/", session, accept: "text/html");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("Orleans Dashboard", await page.Content.ReadAsStringAsync());
-        var counters = JsonNode.Parse(await (await requests.GetAsync("/dashboard/DashboardCounters", session)).Content.ReadAsStringAsync())!;
-        Assert.Contains(counters["hosts"]!.AsArray(), h => h!["siloAddress"]!.GetValue<string>().Contains($":{fixture.Silo.SiloPort}@", StringComparison.Ordinal));
+        // The dashboard collects silo statistics on a timer: right after start its host list can still be empty.
+        JsonArray hosts = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); hosts.Count == 0 && DateTime.UtcNow < deadline; await Task.Delay(250))
+        {
+            var counters = JsonNode.Parse(await (await requests.GetAsync("/dashboard/DashboardCounters", session)).Content.ReadAsStringAsync())!;
+            hosts = counters["hosts"]!.AsArray();
+        }
+        Assert.Contains(hosts, h => h!["siloAddress"]!.GetValue<string>().Contains($":{fixture.Silo.SiloPort}@", StringComparison.Ordinal));
 
         Assert.DoesNotContain(key, fixture.Silo.Process.Output);
         Assert.DoesNotContain(session, fixture.Silo.Process.Output);

@@ -29,7 +29,8 @@ public class PostgreSqlMembershipTests
             var admins = silos.Select(s => s.AdminClient()).ToArray();
             await silos[0].Process.WaitUntilAsync(async () =>
                 JsonNode.Parse(await admins[0].GetStringAsync("/api/cluster/silos"))!["active"]!.GetValue<int>() == 2, TimeSpan.FromSeconds(60), "two active silos");
-            (await admins[0].PutAsync("/apisix/admin/upstreams/1", Json($$$"""{"nodes":{"{{{echo.Address}}}":1}}"""))).EnsureSuccessStatusCode();
+            var created = await admins[0].PutAsync("/apisix/admin/upstreams/1", Json($$$"""{"nodes":{"{{{echo.Address}}}":1}}"""));
+            Assert.True(created.IsSuccessStatusCode, $"{created.StatusCode} {await created.Content.ReadAsStringAsync()}\n{silos[0].Process.Output}\n{silos[1].Process.Output}");
             (await admins[0].PutAsync("/apisix/admin/routes/1", Json("""{"uri":"/ip","upstream_id":"1"}"""))).EnsureSuccessStatusCode();
 
             // No gateway list: only the connection string the silos use.
@@ -48,7 +49,19 @@ public class PostgreSqlMembershipTests
             // One silo dies: the DP carries on through the other and still follows changes.
             silos[0].Process.Kill();
             await silos[0].DisposeAsync();
-            (await admins[1].PutAsync("/apisix/admin/routes/2", Json("""{"uri":"/after-kill","upstream_id":"1"}"""))).EnsureSuccessStatusCode();
+            // Until the cluster declares the dead silo dead, a write whose grain lived there may be refused (never
+            // acknowledged); it must then say so with 503, and succeed once the grain has moved.
+            var refusals = new List<string>();
+            await silos[1].Process.WaitUntilAsync(async () =>
+            {
+                var response = await admins[1].PutAsync("/apisix/admin/routes/2", Json("""{"uri":"/after-kill","upstream_id":"1"}"""));
+                if (!response.IsSuccessStatusCode)
+                {
+                    refusals.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+                return response.IsSuccessStatusCode;
+            }, TimeSpan.FromSeconds(60), "a write accepted by the surviving silo");
+            Assert.All(refusals, r => Assert.StartsWith("503 ", r));
             await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/after-kill")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "a change made after one silo died");
             status = JsonNode.Parse(await dp.Status.GetStringAsync("/status"))!;
             Assert.Equal("control_plane", status["mode"]!.GetValue<string>());
