@@ -18,11 +18,11 @@ public sealed class LocalConfigCache(string dataDir, string group)
     private readonly Lock _fileLock = new();
 
     /// <summary>
-    /// The least time between two writes. Each write is the whole group (megabytes at 10,000 routes) plus an fsync;
-    /// versions that arrive meanwhile are folded into one write of the newest, so a burst of changes costs the proxy
-    /// one write a second instead of one per change.
+    /// The least time between two writes (default none: every version is written as soon as the previous write is
+    /// done, so a crashed DP restarts at the version it served). Versions that arrive while a write is in progress are
+    /// folded into one write of the newest.
     /// </summary>
-    public TimeSpan MinInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MinInterval { get; init; } = TimeSpan.Zero;
 
     /// <summary>
     /// Writes <paramref name="config"/> in the background: at once when the writer is idle, else folded into the
@@ -42,7 +42,10 @@ public sealed class LocalConfigCache(string dataDir, string group)
                 while (Interlocked.Exchange(ref _pending, null) is { } next)
                 {
                     Write(next);
-                    await Task.Delay(MinInterval);
+                    if (MinInterval > TimeSpan.Zero)
+                    {
+                        await Task.Delay(MinInterval);
+                    }
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
