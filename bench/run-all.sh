@@ -58,7 +58,7 @@ mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 } >"$out"
 
 section "Write path: single-route PUTs on a group of many routes" \
-  "bench/write-bench.sh: a real silo (embedded SQLite and PostgreSQL; server and workstation GC), N routes bulk-loaded, then single-route PUTs in an open loop at 500/s, latency from the scheduled send time; medians of the interleaved runs at the end."
+  "bench/write-bench.sh: a real silo (embedded SQLite and PostgreSQL; alone as control_plane, and traditional with its in-process proxy following the group), N routes bulk-loaded, then single-route PUTs in an open loop at 500/s, latency from the scheduled send time; medians of the interleaved runs at the end."
 env "${write_args[@]}" bench/write-bench.sh >>"$out" 2>&1
 endsection
 

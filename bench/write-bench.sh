@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the write-path benchmark side by side: embedded SQLite and PostgreSQL, server GC and workstation GC,
-# interleaved, REPS times each, and prints every run plus the median p50/p99 per variant.
+# Runs the write-path benchmark side by side: embedded SQLite and PostgreSQL, the silo alone (role control_plane) and
+# with its in-process proxy following the written group (role traditional, the embedded default), interleaved, REPS
+# times each, and prints every run plus the median p50/p99 per variant. (Server against workstation GC was settled
+# on 2026-11-25: bench/README.md.)
 # Needs PostgreSQL (scripts/test-deps.sh sets it up and writes .test-env).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,18 +16,18 @@ dotnet build bench/WriteBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/
 out=$(mktemp)
 for rep in $(seq 1 "$REPS"); do
   for mode in "" "--postgresql"; do
-    for gc in 1 0; do
-      line=$(DOTNET_gcServer=$gc dotnet bench/WriteBench/bin/Release/net10.0/OrleansGateway.WriteBench.dll \
-        --routes "$ROUTES" --writes "$WRITES" --rate "$RATE" $mode | grep mode=)
-      echo "rep=$rep gcServer=$gc $line" | tee -a "$out"
+    for role in control_plane traditional; do
+      line=$(dotnet bench/WriteBench/bin/Release/net10.0/OrleansGateway.WriteBench.dll \
+        --routes "$ROUTES" --writes "$WRITES" --rate "$RATE" $mode --set "deployment__role=$role" | grep mode=)
+      echo "rep=$rep role=$role $line" | tee -a "$out"
     done
   done
 done
 echo "medians (p50_ms, p99_ms, max_ms, silo_rss_mb):"
 for mode in embedded-sqlite postgresql; do
-  for gc in 1 0; do
-    rows=$(grep "gcServer=$gc mode=$mode " "$out")
+  for role in control_plane traditional; do
+    rows=$(grep "role=$role mode=$mode " "$out")
     med() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$rows" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-    echo "$mode gcServer=$gc p50=$(med p50_ms) p99=$(med p99_ms) max=$(med max_ms) rss=$(med silo_rss_mb)"
+    echo "$mode role=$role p50=$(med p50_ms) p99=$(med p99_ms) max=$(med max_ms) rss=$(med silo_rss_mb)"
   done
 done

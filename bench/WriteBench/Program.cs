@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using OrleansGateway.TestSupport;
 
-// Usage: WriteBench [--routes N] [--writes N] [--concurrency N] [--rate N] [--postgresql]
+// Usage: WriteBench [--routes N] [--writes N] [--concurrency N] [--rate N] [--postgresql] [--set key=value ...]
 // Starts a silo process (embedded SQLite, or PostgreSQL with OG_TEST_POSTGRES), loads N routes in one bulk PUT,
 // then measures single-route PUTs (replacing existing routes) from several concurrent clients.
 var routes = Arg("--routes", 100_000);
@@ -20,6 +20,14 @@ if (postgres)
     database = await PostgresDatabase.CreateAsync();
     env["deployment__orleans__postgresql__connection_string"] = database.ConnectionString;
     env["deployment__admin__admin_key__0__key"] = "bench-admin-key-0123456789";
+}
+// --set key=value (repeatable): more silo configuration, e.g. --set deployment__role=control_plane
+for (var i = 0; i < args.Length - 1; i++)
+{
+    if (args[i] == "--set" && args[i + 1].Split('=', 2) is [var key, var value])
+    {
+        env[key] = value;
+    }
 }
 await using var silo = await SiloProcess.StartAsync(dir, extraEnv: env);
 using var admin = postgres ? AdminWithKey(silo, "bench-admin-key-0123456789") : silo.AdminClient();

@@ -52,7 +52,12 @@ public static class DataPlaneStartup
     /// Everything the proxy needs, for a data-plane process or inside a silo (<c>traditional</c> role);
     /// <paramref name="link"/> says how the control plane is reached.
     /// </summary>
-    public static IServiceCollection AddDataPlaneServices(this IServiceCollection services, GatewayConfig config, Func<IServiceProvider, ControlPlaneLinkFactory> link)
+    /// <param name="localCache">
+    /// Keep the local configuration cache. A proxy inside a silo (<c>traditional</c>) has none: it cannot start
+    /// without its silo, which has the store, so the cache could never serve and would only cost a full write of the
+    /// group per change on the write path.
+    /// </param>
+    public static IServiceCollection AddDataPlaneServices(this IServiceCollection services, GatewayConfig config, Func<IServiceProvider, ControlPlaneLinkFactory> link, bool localCache = true)
     {
         services.TryAddSingleton(config);
         services.TryAddSingleton(TimeProvider.System);
@@ -64,7 +69,7 @@ public static class DataPlaneStartup
         services.AddSingleton<DataPlaneStatus>();
         services.AddSingleton<StatusEndpoints>();
         services.AddSingleton<Observability.DataPlaneMetrics>();
-        services.AddSingleton(new LocalConfigCache(config.DataDir, config.GatewayGroupId));
+        services.AddSingleton(new LocalConfigCache(config.DataDir, config.GatewayGroupId) { Enabled = localCache });
         services.TryAddSingleton<ISnapshotStore>(_ => config.FallbackCp.AwsS3 is { } s3
             ? new S3SnapshotStore(s3)
             : new FolderSnapshotStore(config.FallbackCp.Folder ?? Path.Combine(config.DataDir, "snapshots")));

@@ -16,7 +16,7 @@ public static class TraditionalRoleExtensions
         if (config.Role == "traditional")
         {
             builder.Services.AddDataPlaneServices(config, sp => (_, _) =>
-                Task.FromResult<IControlPlaneLink>(new ClusterClientLink(sp.GetRequiredService<IClusterClient>())));
+                Task.FromResult<IControlPlaneLink>(new ClusterClientLink(sp.GetRequiredService<IClusterClient>())), localCache: false);
         }
         return builder;
     }
