@@ -35,10 +35,10 @@ public sealed class ProxyConfig
     /// <summary>The resources this was compiled from (kept for deltas and the local cache).</summary>
     public required ResourceSet Resources { get; init; }
 
-    /// <summary>Compiled routes with the objects they came from, for reuse by the next version.</summary>
+    /// <summary>Compiled routes with the text they came from (identity tells what changed), for reuse by the next version.</summary>
     private ShardedMap<CompiledEntry> Compiled { get; init; } = ShardedMap<CompiledEntry>.Empty;
 
-    private sealed record CompiledEntry(JsonObject Route, JsonObject? Service, CompiledRoute Compiled, PluginChain Plugins);
+    private sealed record CompiledEntry(string RouteJson, string? ServiceId, string? ServiceJson, CompiledRoute Compiled, PluginChain Plugins);
 
     public static ProxyConfig Empty { get; } = new()
     {
@@ -58,29 +58,30 @@ public sealed class ProxyConfig
     {
         time ??= TimeProvider.System;
         var upstreams = ShardedMap<UpstreamDefinition>.Empty.ToBuilder();
-        foreach (var upstream in set.Of(ResourceKind.Upstream))
+        foreach (var json in set.JsonOf(ResourceKind.Upstream))
         {
+            var upstream = ResourceSet.Parse(json);
             var key = $"upstreams/{upstream["id"]!.GetValue<string>()}";
-            upstreams[key] = ReuseUpstream(previous, key, upstream) ?? UpstreamDefinition.Parse(key, upstream);
+            upstreams[key] = ReuseUpstream(previous, key, json) ?? UpstreamDefinition.Parse(key, upstream, json);
         }
-        foreach (var (kind, owner) in set.Of(ResourceKind.Service).Select(s => ("services", s)).Concat(set.Of(ResourceKind.Route).Select(r => ("routes", r))))
+        foreach (var json in set.JsonOf(ResourceKind.Service))
         {
-            if (owner["upstream"] is JsonObject inline)
-            {
-                var key = $"{kind}/{owner["id"]!.GetValue<string>()}";
-                upstreams[key] = ReuseUpstream(previous, key, inline) ?? UpstreamDefinition.Parse(key, inline);
-            }
+            AddInlineUpstream(upstreams, "services", ResourceSet.Parse(json), json, previous);
         }
         var compiled = ShardedMap<CompiledEntry>.Empty.ToBuilder();
         var routePlugins = ShardedMap<PluginChain>.Empty.ToBuilder();
         var routes = new List<CompiledRoute>();
-        foreach (var route in set.Of(ResourceKind.Route))
+        var services = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
+        foreach (var json in set.JsonOf(ResourceKind.Route))
         {
+            var route = ResourceSet.Parse(json);
+            AddInlineUpstream(upstreams, "routes", route, json, previous);
             var id = route["id"]!.GetValue<string>();
-            var service = route["service_id"] is JsonValue sid ? set.Get(ResourceKind.Service, sid.GetValue<string>()) : null;
-            var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && ReferenceEquals(old.Route, route) && ReferenceEquals(old.Service, service)
+            var sid = route["service_id"]?.GetValue<string>();
+            var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && ReferenceEquals(old.RouteJson, json)
+                && ReferenceEquals(old.ServiceJson, sid is null ? null : set.GetJson(ResourceKind.Service, sid))
                 ? old
-                : Compile(set, route, time);
+                : Compile(set, route, json, time, services);
             if (entry is null)
             {
                 continue;
@@ -92,7 +93,6 @@ public sealed class ProxyConfig
                 routePlugins[id] = entry.Plugins;
             }
         }
-        var globalPlugins = BuildGlobalPlugins(set, time);
         return new ProxyConfig
         {
             Version = set.Version,
@@ -100,12 +100,21 @@ public sealed class ProxyConfig
             AppliedAt = now,
             Routes = RouteTable.Build(routes, set.Version),
             Upstreams = upstreams.Build(),
-            GlobalPlugins = globalPlugins,
+            GlobalPlugins = BuildGlobalPlugins(set, time),
             RoutePlugins = routePlugins.Build(),
             Consumers = ConsumerIndex.Build(set.Of(ResourceKind.Consumer)),
             Resources = set,
             Compiled = compiled.Build(),
         };
+    }
+
+    private static void AddInlineUpstream(ShardedMap<UpstreamDefinition>.Builder upstreams, string kind, JsonObject owner, string ownerJson, ProxyConfig? previous)
+    {
+        if (owner["upstream"] is JsonObject inline)
+        {
+            var key = $"{kind}/{owner["id"]!.GetValue<string>()}";
+            upstreams[key] = ReuseUpstream(previous, key, ownerJson) ?? UpstreamDefinition.Parse(key, inline, ownerJson);
+        }
     }
 
     /// <summary>
@@ -123,7 +132,8 @@ public sealed class ProxyConfig
         foreach (var (kind, id) in touched.Where(t => t.Kind is ResourceKind.Upstream or ResourceKind.Service or ResourceKind.Route))
         {
             var key = $"{kind.PathName()}/{id}";
-            var value = set.Get(kind, id);
+            var json = set.GetJson(kind, id);
+            var value = json is null ? null : ResourceSet.Parse(json);
             var definition = kind == ResourceKind.Upstream ? value : value?["upstream"] as JsonObject;
             if (definition is null)
             {
@@ -131,7 +141,7 @@ public sealed class ProxyConfig
             }
             else
             {
-                upstreams[key] = ReuseUpstream(this, key, definition) ?? UpstreamDefinition.Parse(key, definition);
+                upstreams[key] = ReuseUpstream(this, key, json!) ?? UpstreamDefinition.Parse(key, definition, json!);
             }
         }
 
@@ -140,9 +150,8 @@ public sealed class ProxyConfig
         if (changedServices.Count > 0)
         {
             // A service's hosts, upstream and plugins are inherited by its routes: recompile those (a rare change).
-            routeIds.UnionWith(set.Of(ResourceKind.Route)
-                .Where(r => r["service_id"] is JsonValue sid && changedServices.Contains(sid.GetValue<string>()))
-                .Select(r => r["id"]!.GetValue<string>()));
+            // Disabled routes have no compiled entry and nothing to recompile.
+            routeIds.UnionWith(Compiled.Keys.Where(id => Compiled[id].ServiceId is { } sid && changedServices.Contains(sid)));
         }
         var compiled = Compiled.ToBuilder();
         var routePlugins = RoutePlugins.ToBuilder();
@@ -155,7 +164,7 @@ public sealed class ProxyConfig
                 removed.Add(old.Compiled);
                 routePlugins.Remove(id);
             }
-            if (set.Get(ResourceKind.Route, id) is { } route && Compile(set, route, time) is { } entry)
+            if (set.GetJson(ResourceKind.Route, id) is { } json && Compile(set, ResourceSet.Parse(json), json, time, null) is { } entry)
             {
                 compiled[id] = entry;
                 added.Add(entry.Compiled);
@@ -180,12 +189,19 @@ public sealed class ProxyConfig
         };
     }
 
-    private static CompiledEntry? Compile(ResourceSet set, JsonObject route, TimeProvider time)
+    private static CompiledEntry? Compile(ResourceSet set, JsonObject route, string routeJson, TimeProvider time, Dictionary<string, JsonObject?>? services)
     {
         var id = route["id"]!.GetValue<string>();
-        var service = route["service_id"] is JsonValue sid ? set.Get(ResourceKind.Service, sid.GetValue<string>()) : null;
+        var sid = route["service_id"]?.GetValue<string>();
+        JsonObject? service = null;
+        if (sid is not null && !(services?.TryGetValue(sid, out service) ?? false))
+        {
+            service = set.Get(ResourceKind.Service, sid);
+            services?.Add(sid, service);
+        }
         return CompiledRoute.Compile(route, service) is { } fresh
-            ? new CompiledEntry(route, service, fresh, PluginChain.Build(service?["plugins"] as JsonObject, route["plugins"] as JsonObject, $"route:{id}", time))
+            ? new CompiledEntry(routeJson, sid, sid is null ? null : set.GetJson(ResourceKind.Service, sid), fresh,
+                PluginChain.Build(service?["plugins"] as JsonObject, route["plugins"] as JsonObject, $"route:{id}", time))
             : null;
     }
 
@@ -195,7 +211,10 @@ public sealed class ProxyConfig
             .Where(c => c.Plugins.Count > 0)
             .ToList();
 
-    /// <summary>An upstream kept from the previous version when its value is the same object (its balancer state survives).</summary>
-    private static UpstreamDefinition? ReuseUpstream(ProxyConfig? previous, string key, JsonObject value) =>
-        previous?.Upstreams.GetValueOrDefault(key) is { } old && ReferenceEquals(old.Source, value) ? old : null;
+    /// <summary>
+    /// An upstream kept from the previous version when the text it was parsed from (its own, or its owner's for an
+    /// inline one) is the same object: unchanged, so its balancer and health state survive.
+    /// </summary>
+    private static UpstreamDefinition? ReuseUpstream(ProxyConfig? previous, string key, string sourceJson) =>
+        previous?.Upstreams.GetValueOrDefault(key) is { } old && ReferenceEquals(old.SourceJson, sourceJson) ? old : null;
 }

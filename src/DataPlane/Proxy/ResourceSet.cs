@@ -7,15 +7,17 @@ using OrleansGateway.DataPlane.Routing;
 namespace OrleansGateway.DataPlane.Proxy;
 
 /// <summary>
-/// A group's resources as parsed JSON objects, immutable. <see cref="With"/> applies a change set by copying the
-/// maps and replacing only the changed objects, so unchanged resources keep their object identity — which is how
-/// <see cref="ProxyConfig.Build"/> knows what it can reuse instead of compiling again.
+/// A group's resources as their stored JSON text, immutable. Text, not parsed trees: a parsed route is a tree of a
+/// dozen objects, and 100,000 of them kept for the life of a version made every garbage collection of the process
+/// slower; routes are parsed when they are compiled and the trees dropped. <see cref="With"/> applies a change set
+/// by replacing only the changed entries, so unchanged resources keep the identity of their text — which is how
+/// <see cref="ProxyConfig"/> knows what it can reuse instead of compiling again.
 /// </summary>
 public sealed class ResourceSet
 {
-    private readonly Dictionary<ResourceKind, ShardedMap<JsonObject>> _items;
+    private readonly Dictionary<ResourceKind, ShardedMap<string>> _items;
 
-    private ResourceSet(Dictionary<ResourceKind, ShardedMap<JsonObject>> items, long version)
+    private ResourceSet(Dictionary<ResourceKind, ShardedMap<string>> items, long version)
     {
         _items = items;
         Version = version;
@@ -23,26 +25,41 @@ public sealed class ResourceSet
 
     public long Version { get; }
 
-    public static ResourceSet Empty { get; } = new(ResourceKinds.All.ToDictionary(k => k, _ => ShardedMap<JsonObject>.Empty), 0);
+    public static ResourceSet Empty { get; } = new(ResourceKinds.All.ToDictionary(k => k, _ => ShardedMap<string>.Empty), 0);
 
-    public IReadOnlyCollection<JsonObject> Of(ResourceKind kind) => _items[kind];
+    /// <summary>Every resource of <paramref name="kind"/>, parsed now (the trees are the caller's).</summary>
+    public IEnumerable<JsonObject> Of(ResourceKind kind) => _items[kind].Select(Parse);
 
-    public JsonObject? Get(ResourceKind kind, string id) => _items[kind].GetValueOrDefault(id);
+    /// <summary>The stored JSON text of every resource of <paramref name="kind"/>.</summary>
+    public IEnumerable<string> JsonOf(ResourceKind kind) => _items[kind];
+
+    public int CountOf(ResourceKind kind) => _items[kind].Count;
+
+    public JsonObject? Get(ResourceKind kind, string id) => GetJson(kind, id) is { } json ? Parse(json) : null;
+
+    /// <summary>The stored JSON text of one resource (the same string object while it is unchanged).</summary>
+    public string? GetJson(ResourceKind kind, string id) => _items[kind].GetValueOrDefault(id);
 
     public int Count => _items.Values.Sum(m => m.Count);
+
+    public static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
 
     /// <summary>From APISIX's standalone shape (a snapshot, the local cache).</summary>
     public static ResourceSet FromStandaloneJson(string json, long version)
     {
-        var root = JsonNode.Parse(json)!.AsObject();
+        using var document = JsonDocument.Parse(json);
         var maps = NewMaps();
         foreach (var kind in ResourceKinds.All)
         {
-            foreach (var item in root[kind.PathName()] as JsonArray ?? [])
+            if (!document.RootElement.TryGetProperty(kind.PathName(), out var items) || items.ValueKind != JsonValueKind.Array)
             {
-                if (item is JsonObject obj)
+                continue;
+            }
+            foreach (var item in items.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(kind.IdField(), out var id))
                 {
-                    maps[kind][obj[kind.IdField()]!.GetValue<string>()] = obj;
+                    maps[kind][id.GetString()!] = item.GetRawText();
                 }
             }
         }
@@ -55,7 +72,7 @@ public sealed class ResourceSet
         var maps = NewMaps();
         foreach (var resource in export.Resources)
         {
-            maps[resource.Kind][resource.Id] = JsonNode.Parse(resource.Json)!.AsObject();
+            maps[resource.Kind][resource.Id] = resource.Json;
         }
         return new ResourceSet(Freeze(maps), export.Version);
     }
@@ -66,8 +83,8 @@ public sealed class ResourceSet
     /// </summary>
     public ResourceSet With(ChangeSet changes)
     {
-        var builders = new Dictionary<ResourceKind, ShardedMap<JsonObject>.Builder>();
-        ShardedMap<JsonObject>.Builder For(ResourceKind kind) =>
+        var builders = new Dictionary<ResourceKind, ShardedMap<string>.Builder>();
+        ShardedMap<string>.Builder For(ResourceKind kind) =>
             builders.TryGetValue(kind, out var b) ? b : builders[kind] = _items[kind].ToBuilder();
         foreach (var key in changes.Deleted)
         {
@@ -75,9 +92,9 @@ public sealed class ResourceSet
         }
         foreach (var resource in changes.Upserted)
         {
-            For(resource.Kind)[resource.Id] = JsonNode.Parse(resource.Json)!.AsObject();
+            For(resource.Kind)[resource.Id] = resource.Json;
         }
-        var maps = new Dictionary<ResourceKind, ShardedMap<JsonObject>>(_items);
+        var maps = new Dictionary<ResourceKind, ShardedMap<string>>(_items);
         foreach (var (kind, builder) in builders)
         {
             maps[kind] = builder.Build();
@@ -85,25 +102,25 @@ public sealed class ResourceSet
         return new ResourceSet(maps, changes.ToVersion);
     }
 
-    /// <summary>The standalone shape, for the local cache.</summary>
+    /// <summary>The standalone shape, for the local cache (the stored text as it is, no re-serialization).</summary>
     public void WriteStandalone(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
         foreach (var kind in ResourceKinds.All)
         {
             writer.WriteStartArray(kind.PathName());
-            foreach (var item in _items[kind])
+            foreach (var json in _items[kind])
             {
-                item.WriteTo(writer);
+                writer.WriteRawValue(json, skipInputValidation: true);
             }
             writer.WriteEndArray();
         }
         writer.WriteEndObject();
     }
 
-    private static Dictionary<ResourceKind, Dictionary<string, JsonObject>> NewMaps() =>
-        ResourceKinds.All.ToDictionary(k => k, _ => new Dictionary<string, JsonObject>(StringComparer.Ordinal));
+    private static Dictionary<ResourceKind, Dictionary<string, string>> NewMaps() =>
+        ResourceKinds.All.ToDictionary(k => k, _ => new Dictionary<string, string>(StringComparer.Ordinal));
 
-    private static Dictionary<ResourceKind, ShardedMap<JsonObject>> Freeze(Dictionary<ResourceKind, Dictionary<string, JsonObject>> maps) =>
-        maps.ToDictionary(kv => kv.Key, kv => ShardedMap<JsonObject>.From(kv.Value));
+    private static Dictionary<ResourceKind, ShardedMap<string>> Freeze(Dictionary<ResourceKind, Dictionary<string, string>> maps) =>
+        maps.ToDictionary(kv => kv.Key, kv => ShardedMap<string>.From(kv.Value));
 }

@@ -42,11 +42,11 @@ public sealed class UpstreamDefinition
     /// <summary>Active and passive health checks, when configured.</summary>
     public Health.HealthCheckConfig? Checks { get; init; }
 
-    /// <summary>The JSON object this was parsed from (identity tells whether a new version changed it).</summary>
-    public JsonObject? Source { get; init; }
+    /// <summary>The stored text this was parsed from — its own, or its owner's when inline (identity tells whether a new version changed it).</summary>
+    public string? SourceJson { get; init; }
 
     /// <summary>Reads a validated upstream value (inline or stored); <paramref name="key"/> names it for pools and logs.</summary>
-    public static UpstreamDefinition Parse(string key, JsonObject value)
+    public static UpstreamDefinition Parse(string key, JsonObject value, string? sourceJson = null)
     {
         var nodes = new List<UpstreamNode>();
         switch (value["nodes"])
@@ -81,7 +81,7 @@ public sealed class UpstreamDefinition
             ReadTimeout = Seconds(value["timeout"]?["read"]) ?? TimeSpan.FromSeconds(60),
             SendTimeout = Seconds(value["timeout"]?["send"]) ?? TimeSpan.FromSeconds(60),
             Retries = value["retries"]?.GetValue<int>() ?? Math.Max(0, nodes.Count - 1),
-            Source = value,
+            SourceJson = sourceJson,
             Checks = Health.HealthCheckConfig.Parse(value["checks"]),
         };
     }

@@ -26,9 +26,6 @@ public sealed class CompiledRoute
 
     public VarsExpression Vars { get; init; } = VarsExpression.Compile(null);
 
-    /// <summary>The route's value as stored (for the proxy's plugins and upstream).</summary>
-    public JsonObject? Value { get; init; }
-
     /// <summary>
     /// Which upstream serves the route: its inline upstream (<c>routes/ID</c>), its <c>upstream_id</c>
     /// (<c>upstreams/ID</c>), else its service's inline upstream (<c>services/ID</c>) or <c>upstream_id</c>.
@@ -105,7 +102,6 @@ public sealed class CompiledRoute
             Methods = Strings(route, "methods", null).ToHashSet(StringComparer.Ordinal),
             RemoteAddrs = Strings(route, "remote_addrs", "remote_addr").Select(Networks.Parse).ToList(),
             Vars = VarsExpression.Compile(route["vars"] as JsonArray),
-            Value = route,
             UpstreamKey = UpstreamKeyOf(route, "routes") ?? (service is null ? null : UpstreamKeyOf(service, "services")),
         };
     }

@@ -137,9 +137,9 @@ public class DeltaTests
                     var host = random.Next(3) == 0 ? "" : $",\"hosts\":[\"{hosts[random.Next(hosts.Length)]}\"]";
                     upserts.Add(new StoredResource(ResourceKind.Service, sid, $"{{\"id\":\"{sid}\",\"upstream_id\":\"u\"{host}}}", 1, version));
                 }
-                else if (roll < 4 && config.Resources.Of(ResourceKind.Route).Count > 0)
+                else if (roll < 4 && config.Resources.CountOf(ResourceKind.Route) > 0)
                 {
-                    var victim = config.Resources.Of(ResourceKind.Route).ElementAt(random.Next(config.Resources.Of(ResourceKind.Route).Count));
+                    var victim = config.Resources.Of(ResourceKind.Route).ElementAt(random.Next(config.Resources.CountOf(ResourceKind.Route)));
                     deletes.Add(new ResourceKey(ResourceKind.Route, victim["id"]!.GetValue<string>()));
                 }
                 else
