@@ -15,11 +15,12 @@ public static class ExternalCommand
     }
 
     /// <param name="environment">Added to the test's environment; a null value removes the variable.</param>
-    public static async Task<Result> RunAsync(string fileName, IEnumerable<string> args, IDictionary<string, string?>? environment, TimeSpan timeout)
+    /// <param name="workingDirectory">Default: the repository root.</param>
+    public static async Task<Result> RunAsync(string fileName, IEnumerable<string> args, IDictionary<string, string?>? environment, TimeSpan timeout, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
-            WorkingDirectory = RepoPaths.Root,
+            WorkingDirectory = workingDirectory ?? RepoPaths.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace OrleansGateway.TestSupport;
 
 /// <summary>
@@ -21,57 +18,16 @@ public static class NodeScript
         {
             throw new FileNotFoundException($"playwright-core or {Chromium} is not installed: run scripts/test-deps.sh", folder);
         }
-        var info = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(folder, script));
-        foreach (var (key, value) in env)
-        {
-            info.Environment[key] = value;
-        }
-        var output = new StringBuilder();
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.Start();
-        HostProcess.Track(process);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cts.Token);
+            var result = await ExternalCommand.RunAsync("node", [Path.Combine(folder, script)],
+                env.ToDictionary(kv => kv.Key, kv => (string?)kv.Value), timeout, workingDirectory: folder);
+            return new Result(result.ExitCode, result.Output + result.Error, TimedOut: false);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException e)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            return new Result(-1, Read(output), TimedOut: true);
-        }
-        process.WaitForExit(); // drains the redirected output
-        return new Result(process.ExitCode, Read(output), TimedOut: false);
-    }
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is not null)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
-
-    private static string Read(StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString();
+            // ExternalCommand killed the script and the browser it started.
+            return new Result(-1, e.Message, TimedOut: true);
         }
     }
 }

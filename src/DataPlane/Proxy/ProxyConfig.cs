@@ -86,12 +86,8 @@ public sealed class ProxyConfig
             {
                 continue;
             }
-            compiled[id] = entry;
+            Add(compiled, routePlugins, id, entry);
             routes.Add(entry.Compiled);
-            if (entry.Plugins.Plugins.Count > 0)
-            {
-                routePlugins[id] = entry.Plugins;
-            }
         }
         return new ProxyConfig
         {
@@ -166,12 +162,8 @@ public sealed class ProxyConfig
             }
             if (set.GetJson(ResourceKind.Route, id) is { } json && Compile(set, ResourceSet.Parse(json), json, time, null) is { } entry)
             {
-                compiled[id] = entry;
+                Add(compiled, routePlugins, id, entry);
                 added.Add(entry.Compiled);
-                if (entry.Plugins.Plugins.Count > 0)
-                {
-                    routePlugins[id] = entry.Plugins;
-                }
             }
         }
         return new ProxyConfig
@@ -203,6 +195,15 @@ public sealed class ProxyConfig
             ? new CompiledEntry(routeJson, sid, sid is null ? null : set.GetJson(ResourceKind.Service, sid), fresh,
                 PluginChain.Build(service?["plugins"] as JsonObject, route["plugins"] as JsonObject, $"route:{id}", time))
             : null;
+    }
+
+    private static void Add(ShardedMap<CompiledEntry>.Builder compiled, ShardedMap<PluginChain>.Builder routePlugins, string id, CompiledEntry entry)
+    {
+        compiled[id] = entry;
+        if (entry.Plugins.Plugins.Count > 0)
+        {
+            routePlugins[id] = entry.Plugins;
+        }
     }
 
     private static List<PluginChain> BuildGlobalPlugins(ResourceSet set, TimeProvider time) =>
