@@ -99,7 +99,17 @@ public static class DataPlaneStartup
                 cache.Schedule(applied, cacheLogger);
             }
         };
-        app.Lifetime.ApplicationStopping.Register(cache.Flush);
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            try
+            {
+                cache.Flush();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                cacheLogger.LogWarning("Could not write the local configuration cache {Path} at shutdown: {Message}", cache.Path, e.Message);
+            }
+        });
         var controlPort = config.Control.Port;
         var nodePorts = config.NodeListeners.Select(l => l.Port).ToHashSet();
         var statusEndpoints = app.Services.GetRequiredService<StatusEndpoints>();

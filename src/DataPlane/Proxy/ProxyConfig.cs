@@ -147,7 +147,7 @@ public sealed class ProxyConfig
         {
             // A service's hosts, upstream and plugins are inherited by its routes: recompile those (a rare change).
             // Disabled routes have no compiled entry and nothing to recompile.
-            routeIds.UnionWith(Compiled.Keys.Where(id => Compiled[id].ServiceId is { } sid && changedServices.Contains(sid)));
+            routeIds.UnionWith(Compiled.Where(e => e.ServiceId is { } sid && changedServices.Contains(sid)).Select(e => e.Compiled.Id));
         }
         var compiled = Compiled.ToBuilder();
         var routePlugins = RoutePlugins.ToBuilder();

@@ -10,7 +10,13 @@ public sealed class DataPlaneStatus
 
     public bool ControlPlaneConnected { get; private set; }
 
-    public DateTimeOffset? LastPollAt { get; private set; }
+    public DateTimeOffset? LastPollAt
+    {
+        get { lock (_lock) { return _lastPollAt; } }
+        private set => _lastPollAt = value;
+    }
+
+    private DateTimeOffset? _lastPollAt;
 
     /// <summary><c>newer</c>, <c>unchanged</c>, <c>not_newer</c>, <c>missing</c>, <c>refused</c> or <c>unreachable</c>.</summary>
     public string? LastPollResult { get; private set; }
@@ -20,7 +26,14 @@ public sealed class DataPlaneStatus
     public long RefusedSnapshots { get; private set; }
 
     /// <summary>The last time the source confirmed the served configuration current (a CP answer, a store poll).</summary>
-    public DateTimeOffset? LastSyncAt { get; private set; }
+    /// <remarks>Read under the lock: a nullable <see cref="DateTimeOffset"/> is not read or written atomically.</remarks>
+    public DateTimeOffset? LastSyncAt
+    {
+        get { lock (_lock) { return _lastSyncAt; } }
+        private set => _lastSyncAt = value;
+    }
+
+    private DateTimeOffset? _lastSyncAt;
 
     /// <summary>The control plane answered and the served configuration is up to date with it.</summary>
     public void Synced(DateTimeOffset at)

@@ -29,20 +29,27 @@ public sealed class DataPlaneRegistryGrain(TimeProvider time, ControlPlaneMetric
         var version = info.Group?.Version ?? -1;
         if (isNew || version != _metricsVersion || now - _metricsAt >= MetricsRefresh)
         {
+            Forget(now);
             metrics.DataPlanes(Group, new DataPlaneSightings(_instances.Values.Select(i => (i.Seen, i.Last.Version)).ToList(), Math.Max(0, version)));
             (_metricsAt, _metricsVersion) = (now, version);
         }
         return version;
     }
 
-    public async Task<IReadOnlyList<DataPlaneInstance>> List()
+    /// <summary>Drops instances not seen for <see cref="DataPlaneSightings.Forget"/> (every restart of a DP is a new instance).</summary>
+    private void Forget(DateTimeOffset now)
     {
-        var version = (await GrainFactory.GetGrain<IGatewayGroupGrain>(Group).GetInfo()).Group?.Version ?? 0;
-        var now = time.GetUtcNow();
         foreach (var stale in _instances.Where(i => now - i.Value.Seen > DataPlaneSightings.Forget).Select(i => i.Key).ToList())
         {
             _instances.Remove(stale);
         }
+    }
+
+    public async Task<IReadOnlyList<DataPlaneInstance>> List()
+    {
+        var version = (await GrainFactory.GetGrain<IGatewayGroupGrain>(Group).GetInfo()).Group?.Version ?? 0;
+        var now = time.GetUtcNow();
+        Forget(now);
         return _instances.Values
             .OrderByDescending(i => i.Seen)
             .Select(i => new DataPlaneInstance(i.Last, i.Seen, DataPlaneSightings.StatusOf(i.Seen, i.Last.Version, version, now)))

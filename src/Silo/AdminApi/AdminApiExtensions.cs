@@ -18,12 +18,18 @@ public static class AdminApiExtensions
         app.UseMiddleware<AdminWriteMetricsMiddleware>();
         app.UseExceptionHandler(e => e.Run(context =>
         {
-            // A grain on a silo that just died answers with these until the cluster declares it dead and the grain
-            // moves (seconds): the request was not acknowledged, and saying so with 503 lets clients retry.
-            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error is TimeoutException or OrleansMessageRejectionException)
+            var error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+            // The call never reached the grain (its silo just died; until the cluster declares it dead and the grain
+            // moves, calls are rejected): nothing was applied, so 503 and a retry are safe.
+            if (error is OrleansMessageRejectionException)
             {
                 context.Response.Headers.RetryAfter = "1";
-                return AdminResponses.Error(503, "the control plane is failing over (a silo stopped answering): the request was not acknowledged; retry").ExecuteAsync(context);
+                return AdminResponses.Error(503, "the control plane is failing over (the group's silo stopped answering): the request was not applied; retry").ExecuteAsync(context);
+            }
+            // No answer in time: the write may still commit. A blind retry of a POST could create a second resource.
+            if (error is TimeoutException)
+            {
+                return AdminResponses.Error(504, "the control plane did not answer in time: the outcome is unknown; read the resource back before retrying").ExecuteAsync(context);
             }
             return AdminResponses.Error(500, "internal error; see the silo log").ExecuteAsync(context);
         }));
