@@ -15,7 +15,7 @@ if [ "$QUICK" = 1 ]; then
   prop_routes=100; prop_changes=50; cold_routes=1000; cold_reps=1; proxy_reps=1; proxy_seconds=2
 else
   write_args=(REPS=3 ROUTES=100000 WRITES=10000); snap_routes=1000,10000,100000; snap_reps=3
-  prop_routes=100,10000; prop_changes=1000; cold_routes=10000; cold_reps=3; proxy_reps=3; proxy_seconds=10
+  prop_routes=100,10000; prop_changes=1000; cold_routes=10000; cold_reps=3; proxy_reps=5; proxy_seconds=10
 fi
 
 scripts/test-deps.sh >/dev/null
@@ -77,9 +77,10 @@ section "Cold start from S3 with the control plane down" \
 dotnet "$(bin DataPlaneBench)" coldstart --routes "$cold_routes" --reps "$cold_reps" 2>&1 | grep '^coldstart' >>"$out"
 endsection
 
-section "Proxy: the DP against nginx and the upstream directly" \
-  "DataPlaneBench proxy: wrk -t2 -c32 against the echo upstream directly, through the DP and through nginx (reverse proxy, keepalive), interleaved; medians and the DP/nginx requests/s ratio."
-dotnet "$(bin DataPlaneBench)" proxy --reps "$proxy_reps" --seconds "$proxy_seconds" 2>&1 | grep '^proxy' >>"$out"
+section "Proxy: the DP against plain YARP, nginx and the upstream directly" \
+  "DataPlaneBench proxy: wrk -t2 -c32 against the echo upstream directly, through the DP (as built, and with DOTNET_GCgen0size=0x4000000 as its container image sets), through plain YARP (bench/YarpBaseline: forwarding only) and through nginx (reverse proxy, keepalive); one unmeasured warm-up round, then the targets interleaved; medians and requests/s ratios."
+dotnet "$(bin DataPlaneBench)" proxy --reps "$proxy_reps" --seconds "$proxy_seconds" \
+  --variants "orleans-gateway-dp,dp-gen0-64mb:DOTNET_GCgen0size=0x4000000" 2>&1 | grep '^proxy' >>"$out"
 endsection
 
 cp "$out" bench/results/latest.md

@@ -25,8 +25,11 @@ COPY --from=build /app /app
 # The working directory is the data directory (the local config cache lives there), writable by the app user.
 WORKDIR /var/lib/orleans-gateway
 # Kestrel listens where the configuration says (apisix.node_listen, apisix.control), not on the image's default 8080.
+# DOTNET_GCgen0size: a 64 MiB young generation instead of one sized from the CPU cache; the proxy allocates a few KB
+# per request and collects far less often: about +5% requests/s on two cores (bench/README.md), for ~64 MB of RSS.
 ENV ASPNETCORE_HTTP_PORTS= \
     DOTNET_NOLOGO=1 \
+    DOTNET_GCgen0size=0x4000000 \
     OG_HEALTH_URL=http://127.0.0.1:9090/healthz
 USER $APP_UID
 EXPOSE 9080 9090

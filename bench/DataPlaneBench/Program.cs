@@ -5,7 +5,8 @@ using OrleansGateway.TestSupport;
 
 // Usage: DataPlaneBench propagation [--routes 100,10000] [--changes 1000] [--silos 3]   (silos > 1: OG_TEST_POSTGRES)
 //        DataPlaneBench coldstart [--routes 10000] [--reps 3]
-//        DataPlaneBench proxy [--reps 3] [--seconds 10]   (needs wrk and nginx: apt-get install wrk nginx)
+//        DataPlaneBench proxy [--reps 3] [--seconds 10] [--variants "dp,dp-inline:DOTNET_X=1;DOTNET_Y=2"]
+//                                                   (needs wrk and nginx: apt-get install wrk nginx)
 var mode = args.Length > 0 ? args[0] : "propagation";
 const string Key = "bench-dp-admin-key-0123456789";
 await using var echo = await EchoUpstream.StartAsync();
@@ -19,7 +20,8 @@ if (mode == "propagation")
 }
 else if (mode == "proxy")
 {
-    await ProxyAsync(int.Parse(Arg("--reps", "3"), CultureInfo.InvariantCulture), int.Parse(Arg("--seconds", "10"), CultureInfo.InvariantCulture));
+    await ProxyAsync(int.Parse(Arg("--reps", "3"), CultureInfo.InvariantCulture), int.Parse(Arg("--seconds", "10"), CultureInfo.InvariantCulture),
+        ParseVariants(Arg("--variants", "orleans-gateway-dp")));
 }
 else
 {
@@ -144,7 +146,7 @@ async Task ColdStartAsync(int routes, int reps)
 
 // Requests/s and latency through the DP, through nginx as a reverse proxy, and to the upstream directly: wrk, one
 // target after the other, interleaved, so that the machine's noise spreads over all three.
-async Task ProxyAsync(int reps, int seconds)
+async Task ProxyAsync(int reps, int seconds, List<(string Name, Dictionary<string, string> Env)> variants)
 {
     var dir = RepoPaths.TempFolder("og-proxybench");
     var resources = $"{{\"upstreams\":[{{\"id\":\"u\",\"nodes\":{{\"{echo.Address}\":1}}}}],\"routes\":[{{\"id\":\"ip\",\"uri\":\"/ip\",\"upstream_id\":\"u\"}}]}}";
@@ -156,13 +158,29 @@ async Task ProxyAsync(int reps, int seconds)
     ], "{}");
     await new OrleansGateway.Snapshots.SnapshotWriter(new OrleansGateway.Snapshots.Stores.FolderSnapshotStore(dir), OrleansGateway.Snapshots.SnapshotLayout.Embedded, null, 3, TimeProvider.System)
         .WriteAsync(export, CancellationToken.None);
-    await using var dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-proxybench-dp"), new Dictionary<string, string>
+    // Each variant is one DP process with extra environment (runtime knobs), measured side by side with the others.
+    var dps = new List<(string Name, DataPlaneProcess Process)>();
+    foreach (var (name, extra) in variants)
     {
-        ["deployment__role"] = "data_plane",
-        ["deployment__role_data_plane__config_provider"] = "yaml",
-        ["fallback_cp__folder"] = dir,
-    });
-    await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the route");
+        var env = new Dictionary<string, string>(extra)
+        {
+            ["deployment__role"] = "data_plane",
+            ["deployment__role_data_plane__config_provider"] = "yaml",
+            ["fallback_cp__folder"] = dir,
+        };
+        var dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-proxybench-dp"), env);
+        dps.Add((name, dp));
+        await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the route");
+    }
+
+    // Plain YARP forwarding to the same upstream: the .NET stack's own cost, without our route table and plugins.
+    var yarpPort = FreePorts.Next();
+    var yarpDll = Path.Combine(RepoPaths.Root, "bench", "YarpBaseline", "bin", RepoPaths.Configuration, "net10.0", "OrleansGateway.YarpBaseline.dll");
+    await using var yarp = HostProcess.Start(yarpDll, dir, [yarpPort.ToString(CultureInfo.InvariantCulture), $"http://{echo.Address}"]);
+    using (var probe = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{yarpPort}") })
+    {
+        await yarp.WaitUntilAsync(async () => (await probe.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "plain YARP");
+    }
 
     var nginxPort = FreePorts.Next();
     var nginxDir = RepoPaths.TempFolder("og-nginx");
@@ -185,24 +203,32 @@ async Task ProxyAsync(int reps, int seconds)
     using var nginx = Process.Start(new ProcessStartInfo("nginx", $"-c {nginxDir}/nginx.conf -p {nginxDir}") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
     HostProcess.Track(nginx);
     await Task.Delay(1000);
-    var targets = new (string Name, string Url)[]
-    {
+    List<(string Name, string Url)> targets =
+    [
         ("direct", $"http://{echo.Address}/ip"),
-        ("orleans-gateway-dp", $"http://127.0.0.1:{dp.ProxyPort}/ip"),
+        .. dps.Select(d => (d.Name, $"http://127.0.0.1:{d.Process.ProxyPort}/ip")),
+        ("plain-yarp", $"http://127.0.0.1:{yarpPort}/ip"),
         ("nginx", $"http://127.0.0.1:{nginxPort}/ip"),
-    };
+    ];
+    // Warm-up, not counted: a .NET process reaches its steady state after tiered JIT has recompiled the hot path.
+    foreach (var (_, url) in targets)
+    {
+        await RunWrkAsync(url, Math.Min(seconds, 3));
+    }
     var results = targets.ToDictionary(t => t.Name, _ => new List<(double Rps, double P50, double P99)>());
     for (var r = 0; r < reps; r++)
     {
         foreach (var (name, url) in targets)
         {
-            var wrk = Process.Start(new ProcessStartInfo("wrk", $"-t2 -c32 -d{seconds}s --latency {url}") { RedirectStandardOutput = true, UseShellExecute = false })!;
-            var output = await wrk.StandardOutput.ReadToEndAsync();
-            await wrk.WaitForExitAsync();
+            var output = await RunWrkAsync(url, seconds);
             results[name].Add((Number(output, "Requests/sec:"), Millis(output, " 50%"), Millis(output, " 99%")));
         }
     }
     nginx.Kill(entireProcessTree: true);
+    foreach (var (_, dp) in dps)
+    {
+        await dp.DisposeAsync();
+    }
     foreach (var (name, runs) in results)
     {
         var rps = runs.Select(x => x.Rps).Order().ToList();
@@ -211,9 +237,38 @@ async Task ProxyAsync(int reps, int seconds)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"proxy target={name} rps_median={rps[rps.Count / 2]:F0} p50_ms_median={p50[p50.Count / 2]:F2} p99_ms_median={p99[p99.Count / 2]:F2} runs={string.Join('/', rps.Select(x => x.ToString("F0", CultureInfo.InvariantCulture)))}"));
     }
-    var ratio = results["orleans-gateway-dp"].Select(x => x.Rps).Order().ElementAt(reps / 2) / results["nginx"].Select(x => x.Rps).Order().ElementAt(reps / 2);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy dp_to_nginx_rps_ratio={ratio:F2}"));
+    var nginxMedian = results["nginx"].Select(x => x.Rps).Order().ElementAt(reps / 2);
+    foreach (var (name, _) in dps)
+    {
+        var ratio = results[name].Select(x => x.Rps).Order().ElementAt(reps / 2) / nginxMedian;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy {(name == "orleans-gateway-dp" ? "" : name + "_")}dp_to_nginx_rps_ratio={ratio:F2}"));
+    }
+    var yarpMedian = results["plain-yarp"].Select(x => x.Rps).Order().ElementAt(reps / 2);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy plain_yarp_to_nginx_rps_ratio={yarpMedian / nginxMedian:F2}"));
+    foreach (var (name, _) in dps)
+    {
+        var ratio = results[name].Select(x => x.Rps).Order().ElementAt(reps / 2) / yarpMedian;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy {(name == "orleans-gateway-dp" ? "" : name + "_")}dp_to_plain_yarp_rps_ratio={ratio:F2}"));
+    }
 }
+
+static async Task<string> RunWrkAsync(string url, int seconds)
+{
+    using var wrk = Process.Start(new ProcessStartInfo("wrk", $"-t2 -c32 -d{seconds}s --latency {url}") { RedirectStandardOutput = true, UseShellExecute = false })!;
+    var output = await wrk.StandardOutput.ReadToEndAsync();
+    await wrk.WaitForExitAsync();
+    return output;
+}
+
+// --variants "name:KEY=VALUE;KEY=VALUE,name2": DP processes to compare, each with extra environment variables.
+static List<(string Name, Dictionary<string, string> Env)> ParseVariants(string spec) =>
+    [.. spec.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(entry =>
+    {
+        var parts = entry.Split(':', 2);
+        var env = parts.Length < 2 ? [] : parts[1].Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+        return (parts[0], env);
+    })];
 
 static double Number(string output, string label)
 {
