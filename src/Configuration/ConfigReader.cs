@@ -4,10 +4,49 @@ using Microsoft.Extensions.Configuration;
 
 namespace OrleansGateway.Configuration;
 
-/// <summary>Typed reads of configuration keys that fail with the dotted key and the offending value.</summary>
+/// <summary>
+/// Typed reads of configuration keys that fail with the dotted key and the offending value. Every key read is
+/// remembered, so that keys no one read (a typo, an APISIX setting we do not have) can be reported.
+/// </summary>
 public sealed class ConfigReader(IConfiguration configuration)
 {
+    private readonly HashSet<string> _read = new(StringComparer.OrdinalIgnoreCase);
+
     private static string Dotted(string key) => key.Replace(':', '.');
+
+    /// <summary>Marks keys read through a section directly (not through this reader).</summary>
+    public void Read(string key) => _read.Add(key);
+
+    /// <summary>
+    /// The keys set under <paramref name="roots"/> (from any source) that nothing read, dotted and sorted: values are
+    /// not included, they may be secrets.
+    /// </summary>
+    public IReadOnlyList<string> Unread(params string[] roots) =>
+        [.. roots.SelectMany(root => Leaves(configuration.GetSection(root)))
+            .Where(key => !_read.Contains(key))
+            .Select(Dotted)
+            .Order(StringComparer.Ordinal)];
+
+    private static IEnumerable<string> Leaves(IConfigurationSection section)
+    {
+        if (section.Value is not null)
+        {
+            yield return section.Path;
+        }
+        foreach (var child in section.GetChildren())
+        {
+            foreach (var leaf in Leaves(child))
+            {
+                yield return leaf;
+            }
+        }
+    }
+
+    private string? Get(string key)
+    {
+        _read.Add(key);
+        return configuration[key];
+    }
 
     /// <summary>True when the key or any key below it is set.</summary>
     public bool Exists(string key) => configuration.GetSection(key).Exists();
@@ -16,15 +55,15 @@ public sealed class ConfigReader(IConfiguration configuration)
     public IEnumerable<IConfigurationSection> Children(string key) => configuration.GetSection(key).GetChildren();
 
     /// <summary>A string, or <paramref name="fallback"/> when unset or empty.</summary>
-    public string String(string key, string fallback) => configuration[key] is { Length: > 0 } v ? v : fallback;
+    public string String(string key, string fallback) => Get(key) is { Length: > 0 } v ? v : fallback;
 
     /// <summary>An optional string.</summary>
-    public string? OptionalString(string key) => configuration[key] is { Length: > 0 } v ? v : null;
+    public string? OptionalString(string key) => Get(key) is { Length: > 0 } v ? v : null;
 
     /// <summary>An integer within bounds.</summary>
     public int Int(string key, int fallback, int min, int max)
     {
-        var raw = configuration[key];
+        var raw = Get(key);
         if (string.IsNullOrEmpty(raw))
         {
             return fallback;
@@ -39,7 +78,7 @@ public sealed class ConfigReader(IConfiguration configuration)
     /// <summary>A boolean (<c>true</c>/<c>false</c>).</summary>
     public bool Bool(string key, bool fallback)
     {
-        var raw = configuration[key];
+        var raw = Get(key);
         if (string.IsNullOrEmpty(raw))
         {
             return fallback;
@@ -50,7 +89,7 @@ public sealed class ConfigReader(IConfiguration configuration)
     /// <summary>One of a fixed set of words.</summary>
     public string OneOf(string key, string fallback, params string[] allowed)
     {
-        var raw = configuration[key];
+        var raw = Get(key);
         if (string.IsNullOrEmpty(raw))
         {
             return fallback;
@@ -68,7 +107,7 @@ public sealed class ConfigReader(IConfiguration configuration)
     /// <summary>A duration: <c>5</c> (seconds), <c>500ms</c>, <c>5s</c>, <c>1m</c>, <c>1h30m</c>.</summary>
     public TimeSpan Duration(string key, TimeSpan fallback)
     {
-        var raw = configuration[key];
+        var raw = Get(key);
         if (string.IsNullOrEmpty(raw))
         {
             return fallback;

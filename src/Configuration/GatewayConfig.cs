@@ -50,6 +50,12 @@ public sealed record GatewayConfig
 
     /// <summary><c>deployment.sqlite.synchronous</c>: FULL (default) or NORMAL.</summary>
     public bool SqliteSynchronousFull { get; init; } = true;
+
+    /// <summary>
+    /// Keys set under <c>deployment</c>, <c>apisix</c> and <c>fallback_cp</c> that nothing reads (dotted, without
+    /// values): a typo, or an APISIX setting this gateway does not have. Reported at start as a warning.
+    /// </summary>
+    public IReadOnlyList<string> UnusedKeys { get; init; } = [];
 }
 
 /// <summary>One entry of <c>deployment.admin.admin_key</c>.</summary>

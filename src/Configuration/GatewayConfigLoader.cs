@@ -47,6 +47,11 @@ public static class GatewayConfigLoader
         {
             configuration.AddGatewayConfig(args);
             config = Load(configuration);
+            if (config.UnusedKeys.Count > 0)
+            {
+                // Not an error: APISIX config files carry settings this gateway has no use for (etcd, nginx …).
+                Console.Error.WriteLine($"{hostName}: warning: configuration keys not used (a typo, or an APISIX setting this gateway does not have): {string.Join(", ", config.UnusedKeys)}");
+            }
             return true;
         }
         catch (GatewayConfigException e)
@@ -61,7 +66,7 @@ public static class GatewayConfigLoader
     public static GatewayConfig Load(IConfiguration configuration)
     {
         var r = new ConfigReader(configuration);
-        var config = new GatewayConfig
+        return new GatewayConfig
         {
             Role = r.OneOf("deployment:role", "traditional", "traditional", "control_plane", "data_plane"),
             DataDir = r.String("deployment:data_dir", "./data"),
@@ -78,8 +83,9 @@ public static class GatewayConfigLoader
             Orleans = Orleans(r),
             FallbackCp = FallbackCp(r),
             SqliteSynchronousFull = r.OneOf("deployment:sqlite:synchronous", "FULL", "FULL", "NORMAL") == "FULL",
+            // Last: initializers run in order, so every key above has been read.
+            UnusedKeys = r.Unread("deployment", "apisix", "fallback_cp"),
         };
-        return config;
     }
 
     private static string GroupId(ConfigReader r)
@@ -96,6 +102,9 @@ public static class GatewayConfigLoader
         foreach (var entry in r.Children("deployment:admin:admin_key"))
         {
             var path = entry.Path;
+            r.Read($"{path}:key");
+            r.Read($"{path}:role");
+            r.Read($"{path}:name");
             var key = entry["key"];
             if (string.IsNullOrWhiteSpace(key))
             {
@@ -228,6 +237,7 @@ public static class GatewayConfigLoader
         var gateways = new List<IPEndPoint>();
         foreach (var entry in r.Children("deployment:orleans:gateways"))
         {
+            r.Read(entry.Path);
             var text = entry.Value;
             if (text is null || !IPEndPoint.TryParse(text, out var endpoint) || endpoint.Port == 0)
             {

@@ -41,6 +41,7 @@ public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder hold
             ["applied_at"] = current.Source == "empty" ? null : current.AppliedAt,
             ["routes"] = current.Routes.Count,
             ["control_plane_connected"] = status.ControlPlaneConnected,
+            ["control_plane_error"] = status.ControlPlaneError,
             ["last_poll"] = status.LastPollAt is null ? null : new Dictionary<string, object?>
             {
                 ["at"] = status.LastPollAt,

@@ -16,87 +16,85 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
 {
     private static readonly ConditionalWeakTable<UpstreamDefinition, INodePicker> Pickers = [];
 
+    /// <summary>Serves one request (one async frame: a second one per request costs measurable requests/s).</summary>
     public async Task InvokeAsync(HttpContext context)
     {
         string? routeId = null;
         try
         {
-            routeId = await ProxyAsync(context);
+            var config = holder.Current;
+            var route = config.Routes.Match(new HttpRequestView(context));
+            if (route is null)
+            {
+                await Error(context, 404, "404 Route Not Found");
+                return;
+            }
+            routeId = route.Id;
+            var plugins = new PluginContext(context, route, config.Consumers);
+            foreach (var global in config.GlobalPlugins)
+            {
+                if (!await global.OnRequestAsync(plugins))
+                {
+                    return;
+                }
+            }
+            var chain = config.RoutePlugins.GetValueOrDefault(route.Id) ?? PluginChain.Empty;
+            if (!await chain.OnRequestAsync(plugins))
+            {
+                return;
+            }
+            if (route.UpstreamKey is null || !config.Upstreams.TryGetValue(route.UpstreamKey, out var upstream))
+            {
+                await Error(context, 503, "missing upstream configuration in Route or Service");
+                return;
+            }
+            var picker = Pickers.GetValue(upstream, INodePicker.For);
+            var attempts = 1 + (HasBody(context.Request) ? 0 : upstream.Retries);
+            var health = upstream.Checks is null ? null : NodeHealth.Of(upstream);
+            // Only kept when another attempt may follow (retries on a bodiless request).
+            List<UpstreamNode>? tried = null;
+            for (var attempt = 1; attempt <= attempts; attempt++)
+            {
+                IReadOnlyCollection<UpstreamNode> avoid = health is null ? (IReadOnlyCollection<UpstreamNode>?)tried ?? [] : [.. tried ?? [], .. health.Unhealthy(upstream.Nodes)];
+                if (picker.Pick(context, avoid) is not { } node)
+                {
+                    await Error(context, 502, "no upstream node available: every node has weight 0");
+                    return;
+                }
+                if (attempt < attempts)
+                {
+                    (tried ??= new List<UpstreamNode>(attempts)).Add(node);
+                }
+                ForwarderError error;
+                try
+                {
+                    var transformer = new PluginTransformer(upstream, node, context.Request.Host.Value ?? node.Authority, plugins, chain, config.GlobalPlugins);
+                    error = await forwarder.SendAsync(context, node.Destination(upstream.TransportScheme), clients.For(upstream), upstream.RequestConfig, transformer);
+                    if (transformer.ReplacementBody is { } replacement)
+                    {
+                        await replacement.WriteBodyAsync(plugins);
+                    }
+                }
+                finally
+                {
+                    picker.Release(node);
+                }
+                if (upstream.Checks?.Passive is { } passive)
+                {
+                    ReportPassive(health!, node, passive, error, context.Response.StatusCode);
+                }
+                if (error != ForwarderError.Request || context.Response.HasStarted || attempt == attempts)
+                {
+                    return;
+                }
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Features.Set<IForwarderErrorFeature>(null);
+            }
         }
         finally
         {
             metrics.Request(routeId ?? "", context.Response.StatusCode);
         }
-    }
-
-    /// <summary>Serves one request; returns the matched route's id (null when none matched).</summary>
-    private async Task<string?> ProxyAsync(HttpContext context)
-    {
-        var config = holder.Current;
-        var route = config.Routes.Match(new HttpRequestView(context));
-        if (route is null)
-        {
-            await Error(context, 404, "404 Route Not Found");
-            return null;
-        }
-        var plugins = new PluginContext(context, route, config.Consumers);
-        foreach (var global in config.GlobalPlugins)
-        {
-            if (!await global.OnRequestAsync(plugins))
-            {
-                return route.Id;
-            }
-        }
-        var chain = config.RoutePlugins.GetValueOrDefault(route.Id) ?? PluginChain.Empty;
-        if (!await chain.OnRequestAsync(plugins))
-        {
-            return route.Id;
-        }
-        if (route.UpstreamKey is null || !config.Upstreams.TryGetValue(route.UpstreamKey, out var upstream))
-        {
-            await Error(context, 503, "missing upstream configuration in Route or Service");
-            return route.Id;
-        }
-        var picker = Pickers.GetValue(upstream, INodePicker.For);
-        var attempts = 1 + (HasBody(context.Request) ? 0 : upstream.Retries);
-        var health = upstream.Checks is null ? null : NodeHealth.Of(upstream);
-        var tried = new List<UpstreamNode>(1);
-        for (var attempt = 1; attempt <= attempts; attempt++)
-        {
-            var avoid = health is null ? tried : [.. tried, .. health.Unhealthy(upstream.Nodes)];
-            if (picker.Pick(context, avoid) is not { } node)
-            {
-                await Error(context, 502, "no upstream node available: every node has weight 0");
-                return route.Id;
-            }
-            tried.Add(node);
-            var destination = $"{upstream.TransportScheme}://{node.Authority}";
-            ForwarderError error;
-            try
-            {
-                var transformer = new PluginTransformer(upstream, node, context.Request.Host.Value ?? node.Authority, plugins, chain, config.GlobalPlugins);
-                error = await forwarder.SendAsync(context, destination, clients.For(upstream), upstream.RequestConfig, transformer);
-                if (transformer.ReplacementBody is { } replacement)
-                {
-                    await replacement.WriteBodyAsync(plugins);
-                }
-            }
-            finally
-            {
-                picker.Release(node);
-            }
-            if (upstream.Checks?.Passive is { } passive)
-            {
-                ReportPassive(health!, node, passive, error, context.Response.StatusCode);
-            }
-            if (error != ForwarderError.Request || context.Response.HasStarted || attempt == attempts)
-            {
-                return route.Id;
-            }
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Features.Set<IForwarderErrorFeature>(null);
-        }
-        return route.Id;
     }
 
     /// <summary>Passive checks judge the node by this response: connect failures, timeouts, unhealthy statuses.</summary>

@@ -70,7 +70,7 @@ public sealed class UpstreamDefinition
         return new UpstreamDefinition
         {
             Key = key,
-            Nodes = nodes.Select(n => n.Port == 0 ? n with { Port = defaultPort } : n).ToList(),
+            Nodes = nodes.Select(n => n.Port == 0 ? new UpstreamNode(n.Host, defaultPort, n.Weight) : n).ToList(),
             Type = value["type"]?.GetValue<string>() ?? "roundrobin",
             HashOn = value["hash_on"]?.GetValue<string>() ?? "vars",
             HashKey = value["key"]?.GetValue<string>(),
@@ -104,8 +104,18 @@ public sealed class UpstreamDefinition
 }
 
 /// <summary>One node of an upstream.</summary>
+/// <remarks>
+/// The strings a request needs are made once, here, not per request; so make a changed node with the constructor: a
+/// <c>with</c> expression would copy them unchanged.
+/// </remarks>
 public sealed record UpstreamNode(string Host, int Port, int Weight)
 {
     /// <summary><c>host:port</c>, IPv6 in brackets.</summary>
-    public string Authority => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+    public string Authority { get; } = Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+
+    /// <summary>The forwarder's destination prefix for a transport scheme (<c>http</c> or <c>https</c>).</summary>
+    public string Destination(string transportScheme) => transportScheme == "https" ? _https : _http;
+
+    private readonly string _http = $"http://{(Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}")}";
+    private readonly string _https = $"https://{(Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}")}";
 }

@@ -41,6 +41,7 @@ public sealed class ConfigSourceSupervisor(
     private DateTimeOffset _lastContact;
     private DateTimeOffset _lastPoll = DateTimeOffset.MinValue;
     private long _hintedVersion;
+    private DateTimeOffset _lastErrorLog = DateTimeOffset.MinValue;
 
     private string Group => config.GatewayGroupId;
 
@@ -131,6 +132,7 @@ public sealed class ConfigSourceSupervisor(
                 return;
             }
             var was = status.Mode;
+            status.SetControlPlaneError(null);
             status.SetMode("control_plane", controlPlaneConnected: true);
             _lastContact = time.GetUtcNow();
             logger.LogInformation("Connected to the control plane (was {Was}): serving group {Group} version {Version}, subscribed to its changes; fallback polling stopped",
@@ -147,11 +149,63 @@ public sealed class ConfigSourceSupervisor(
                 // An attempt that outlived its bound may still connect later: discard it when it does.
                 _ = connecting.ContinueWith(t => t.Result.DisposeAsync().AsTask(), TaskContinuationOptions.OnlyOnRanToCompletion);
             }
-            if (status.ControlPlaneConnected || status.Mode is "empty" or "cache")
+            ReportConnectFailure(e);
+        }
+    }
+
+    /// <summary>
+    /// Says why the control plane could not be used: in <c>/status</c> always, in the log when the reason changes and
+    /// at most once a minute while it lasts (an error for silos of another cluster, which is a configuration fault;
+    /// a warning otherwise, once the data plane has served or been connected, so that a data plane started before
+    /// its control plane does not warn).
+    /// </summary>
+    private void ReportConnectFailure(Exception e)
+    {
+        var why = e switch
+        {
+            ControlPlaneMismatchException => e.Message,
+            TimeoutException => "no answer within " + CallTimeout.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " s",
+            _ => Describe(e),
+        };
+        var now = time.GetUtcNow();
+        var changed = status.ControlPlaneError != why;
+        status.SetControlPlaneError(why);
+        if (!changed && now - _lastErrorLog < TimeSpan.FromMinutes(1))
+        {
+            return;
+        }
+        _lastErrorLog = now;
+        if (e is ControlPlaneMismatchException)
+        {
+            logger.LogError("Refusing the control plane: {Why}", why);
+        }
+        else if (status.ControlPlaneConnected || status.Mode is not ("empty" or "cache"))
+        {
+            logger.LogWarning("Control plane not usable: {Why}", why);
+        }
+        else
+        {
+            logger.LogDebug(e, "Control plane not reachable yet");
+        }
+    }
+
+    /// <summary>The exception and its inner ones, one message each: Orleans says what went wrong in the inner one.</summary>
+    private static string Describe(Exception e)
+    {
+        var parts = new List<string>();
+        for (var x = e; x is not null && parts.Count < 4; x = x.InnerException)
+        {
+            var part = $"{x.GetType().Name}: {x.Message}";
+            if (!parts.Contains(part))
             {
-                logger.LogDebug(e, "Control plane not reachable yet");
+                parts.Add(part);
             }
         }
+        var text = string.Join(" <- ", parts);
+        // A gateway closes the connection of a client that names another cluster_id, and Orleans says no more.
+        return e.GetBaseException() is Microsoft.AspNetCore.Connections.ConnectionAbortedException
+            ? text + " (a silo closes the connection of a client whose deployment.orleans.cluster_id is not its own)"
+            : text;
     }
 
     private Task OnChangeAsync(Contracts.Streams.GroupChanged change)

@@ -11,6 +11,11 @@ namespace OrleansGateway.DataPlane.Sources;
 /// host, which would hold Kestrel until the cluster answers). It fails fast when no gateway answers; the supervisor
 /// decides when to try again, and builds a fresh connection — with a fresh stream subscription — every time.
 /// </summary>
+/// <remarks>
+/// Every connect asks the answering silo which cluster and service it belongs to (<see cref="IClusterIdentityGrain"/>):
+/// silos of another service (which Orleans lets a client reach, unlike another cluster_id) are refused with
+/// <see cref="ControlPlaneMismatchException"/>.
+/// </remarks>
 public sealed class ControlPlaneConnection : IControlPlaneLink
 {
     private readonly IHost _host;
@@ -64,16 +69,27 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
             .Build();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
+        var client = host.Services.GetRequiredService<IClusterClient>();
+        ClusterIdentity identity;
         try
         {
             await host.StartAsync(cts.Token);
+            identity = await client.GetGrain<IClusterIdentityGrain>(0).Get().WaitAsync(cts.Token);
         }
         catch
         {
             await StopQuietlyAsync(host);
             throw;
         }
-        return new ControlPlaneConnection(host, host.Services.GetRequiredService<IClusterClient>());
+        if (identity.ClusterId != config.Orleans.ClusterId || identity.ServiceId != config.Orleans.ServiceId)
+        {
+            await StopQuietlyAsync(host);
+            throw new ControlPlaneMismatchException(
+                $"the silos at {(config.Orleans.Gateways.Count > 0 ? string.Join(", ", gateways.Select(g => g.ToString())) : "the membership table's gateways")} belong to " +
+                $"cluster_id '{identity.ClusterId}', service_id '{identity.ServiceId}'; this data plane is configured for " +
+                $"cluster_id '{config.Orleans.ClusterId}', service_id '{config.Orleans.ServiceId}' (deployment.orleans)");
+        }
+        return new ControlPlaneConnection(host, client);
     }
 
     public Task SubscribeAsync(string group, Func<GroupChanged, Task> onChange) => _link.SubscribeAsync(group, onChange);
@@ -98,3 +114,6 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
         host.Dispose();
     }
 }
+
+/// <summary>The control plane that answered belongs to another cluster or service than configured.</summary>
+public sealed class ControlPlaneMismatchException(string message) : Exception(message);

@@ -25,6 +25,17 @@ public sealed class DataPlaneStatus
 
     public long RefusedSnapshots { get; private set; }
 
+    /// <summary>Why the last attempt to connect to the control plane failed (or refused it), until one succeeds.</summary>
+    public string? ControlPlaneError { get; private set; }
+
+    public void SetControlPlaneError(string? why)
+    {
+        lock (_lock)
+        {
+            ControlPlaneError = why;
+        }
+    }
+
     /// <summary>The last time the source confirmed the served configuration current (a CP answer, a store poll).</summary>
     /// <remarks>Read under the lock: a nullable <see cref="DateTimeOffset"/> is not read or written atomically.</remarks>
     public DateTimeOffset? LastSyncAt

@@ -182,7 +182,10 @@ public class ComposeFileTests
         Assert.True(File.Exists(file), $"{file} is mounted at {ConfigInContainer} but does not exist");
         var environment = ((YamlMappingNode)service["environment"]).Children
             .ToDictionary(e => e.Key.ToString().Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value.ToString());
-        return LoadFile(file, environment);
+        var config = LoadFile(file, environment);
+        // A misspelt key in the file or the service's environment would otherwise pass silently as a default.
+        Assert.True(config.UnusedKeys.Count == 0, $"{file} with the service's environment sets keys nothing reads: {string.Join(", ", config.UnusedKeys)}");
+        return config;
     }
 
     private static GatewayConfig LoadFile(string file, IDictionary<string, string?> environment) =>
