@@ -36,22 +36,33 @@ public class ClusterIdentityTests
             ["fallback_cp__fallback_after"] = "1s",
         });
 
-        async Task<string> RefusedAsync(DataPlaneProcess dp)
+        // Retried about every second: waits for a reason that says what is wrong (an early attempt may fail otherwise).
+        async Task<string> RefusedAsync(DataPlaneProcess dp, string expected)
         {
-            await dp.Process.WaitUntilAsync(async () => JsonNode.Parse(await dp.Status.GetStringAsync("/status"))!["control_plane_error"] is not null,
-                TimeSpan.FromSeconds(30), "the reason in /status");
+            string? last = null;
+            try
+            {
+                await dp.Process.WaitUntilAsync(async () =>
+                {
+                    last = JsonNode.Parse(await dp.Status.GetStringAsync("/status"))!["control_plane_error"]?.GetValue<string>();
+                    return last?.Contains(expected, StringComparison.Ordinal) == true;
+                }, TimeSpan.FromSeconds(30), $"'{expected}' in /status control_plane_error");
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{e.Message}\nlast control_plane_error: {last}", e);
+            }
             var status = JsonNode.Parse(await dp.Status.GetStringAsync("/status"))!;
             Assert.False(status["control_plane_connected"]!.GetValue<bool>());
             Assert.NotEqual("control_plane", status["mode"]!.GetValue<string>());
-            return status["control_plane_error"]!.GetValue<string>();
+            return last!;
         }
 
         await using var otherCluster = await StartAsync("cluster-b", "service-a");
-        Assert.Contains("cluster_id", await RefusedAsync(otherCluster));
+        await RefusedAsync(otherCluster, "cluster_id");
 
         await using var otherService = await StartAsync("cluster-a", "service-b");
-        var why = await RefusedAsync(otherService);
-        Assert.Contains("service_id 'service-a'", why);
+        var why = await RefusedAsync(otherService, "service_id 'service-a'");
         Assert.Contains("service_id 'service-b'", why);
         await otherService.Process.WaitUntilAsync(() => Task.FromResult(otherService.Process.Output.Contains("Refusing the control plane", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(10), "the refusal in the log");
