@@ -23,11 +23,11 @@ for rep in $(seq 1 "$REPS"); do
     done
   done
 done
-echo "medians (p50_ms, p99_ms, max_ms, silo_rss_mb):"
+echo "medians (p50_ms, p99_ms, p99 of the writes sent after the first 5 s, max_ms, silo_rss_mb):"
 for mode in embedded-sqlite postgresql; do
   for role in control_plane traditional; do
     rows=$(grep "role=$role mode=$mode " "$out")
-    med() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$rows" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-    echo "$mode role=$role p50=$(med p50_ms) p99=$(med p99_ms) max=$(med max_ms) rss=$(med silo_rss_mb)"
+    med() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$rows" | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
+    echo "$mode role=$role p50=$(med p50_ms) p99=$(med p99_ms) p99_after_5s=$(med p99_after_5s_ms) max=$(med max_ms) rss=$(med silo_rss_mb)"
   done
 done

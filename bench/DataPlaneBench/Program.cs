@@ -5,7 +5,7 @@ using OrleansGateway.TestSupport;
 
 // Usage: DataPlaneBench propagation [--routes 100,10000] [--changes 1000] [--silos 3]   (silos > 1: OG_TEST_POSTGRES)
 //        DataPlaneBench coldstart [--routes 10000] [--reps 3]
-//        DataPlaneBench proxy [--reps 3] [--seconds 10] [--variants "dp,dp-inline:DOTNET_X=1;DOTNET_Y=2"]
+//        DataPlaneBench proxy [--reps 5] [--seconds 10] [--variants "dp,dp-inline:DOTNET_X=1;DOTNET_Y=2"]
 //                                                   (needs wrk and nginx: apt-get install wrk nginx)
 var mode = args.Length > 0 ? args[0] : "propagation";
 const string Key = "bench-dp-admin-key-0123456789";
@@ -20,7 +20,7 @@ if (mode == "propagation")
 }
 else if (mode == "proxy")
 {
-    await ProxyAsync(int.Parse(Arg("--reps", "3"), CultureInfo.InvariantCulture), int.Parse(Arg("--seconds", "10"), CultureInfo.InvariantCulture),
+    await ProxyAsync(int.Parse(Arg("--reps", "5"), CultureInfo.InvariantCulture), int.Parse(Arg("--seconds", "10"), CultureInfo.InvariantCulture),
         ParseVariants(Arg("--variants", "orleans-gateway-dp")));
 }
 else
@@ -261,14 +261,25 @@ static async Task<string> RunWrkAsync(string url, int seconds)
 }
 
 // --variants "name:KEY=VALUE;KEY=VALUE,name2": DP processes to compare, each with extra environment variables.
-static List<(string Name, Dictionary<string, string> Env)> ParseVariants(string spec) =>
-    [.. spec.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(entry =>
+static List<(string Name, Dictionary<string, string> Env)> ParseVariants(string spec)
+{
+    var variants = spec.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(entry =>
     {
         var parts = entry.Split(':', 2);
-        var env = parts.Length < 2 ? [] : parts[1].Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
-        return (parts[0], env);
-    })];
+        var env = new Dictionary<string, string>();
+        foreach (var kv in parts.Length < 2 ? [] : parts[1].Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var pair = kv.Split('=', 2);
+            env[pair[0]] = pair.Length == 2 ? pair[1] : throw new ArgumentException($"--variants: '{kv}' in '{entry}' is not KEY=VALUE");
+        }
+        return (Name: parts[0], Env: env);
+    }).ToList();
+    if (variants.Count == 0 || variants.GroupBy(v => v.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+    {
+        throw new ArgumentException($"--variants: give at least one variant, each name once ('{spec}')");
+    }
+    return variants;
+}
 
 static double Number(string output, string label)
 {

@@ -62,11 +62,20 @@ if (env.GetValueOrDefault("deployment__role", "traditional") == "traditional" &&
 // Warm-up, then the measured run.
 await RunAsync(Math.Min(200, writes), concurrency);
 var (latencies, elapsed) = rate > 0 ? await RunAtRateAsync(writes, rate) : await RunAsync(writes, concurrency);
+// Open loop: the latencies are in send order, write n sent at n/rate s; say when the slow ones (> 50 ms) were sent.
+var slow = rate > 0 ? latencies.Select((ms, n) => (ms, s: (double)n / rate)).Where(x => x.ms > 50).Select(x => x.s).ToList() : [];
+var slowText = rate > 0 ? (slow.Count == 0 ? " slow_writes=0" : string.Create(CultureInfo.InvariantCulture, $" slow_writes={slow.Count} slow_sent_s={slow[0]:F1}-{slow[^1]:F1}")) : "";
+// And the p99 of the writes sent after the first 5 s (a large import leaves a transient: bench/README.md).
+var settled = rate > 0 ? latencies.Skip(5 * rate).Order().ToList() : [];
+if (settled.Count > 0)
+{
+    slowText += string.Create(CultureInfo.InvariantCulture, $" p99_after_5s_ms={settled[Math.Min(settled.Count - 1, (int)(0.99 * settled.Count))]:F2}");
+}
 latencies.Sort();
 var rss = Process.GetProcessById(silo.Process.Pid).WorkingSet64 / (1024.0 * 1024.0);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"mode={(postgres ? "postgresql" : "embedded-sqlite")} routes={routes} writes={writes} {(rate > 0 ? "open_loop_rate" : "closed_loop_concurrency")}={(rate > 0 ? rate : concurrency)} " +
-    $"bulk_load_s={loadSeconds:F1}{(double.IsNaN(proxyReadyS) ? "" : $" proxy_ready_after_s={proxyReadyS:F1}")} writes_per_s={writes / elapsed.TotalSeconds:F0} p50_ms={Percentile(0.50):F2} p99_ms={Percentile(0.99):F2} max_ms={latencies[^1]:F2} silo_rss_mb={rss:F0}"));
+    $"bulk_load_s={loadSeconds:F1}{(double.IsNaN(proxyReadyS) ? "" : $" proxy_ready_after_s={proxyReadyS:F1}")} writes_per_s={writes / elapsed.TotalSeconds:F0} p50_ms={Percentile(0.50):F2} p99_ms={Percentile(0.99):F2} max_ms={latencies[^1]:F2} silo_rss_mb={rss:F0}{slowText}"));
 if (database is not null)
 {
     await silo.DisposeAsync();

@@ -18,26 +18,50 @@ public sealed class ConfigReader(IConfiguration configuration)
     public void Read(string key) => _read.Add(key);
 
     /// <summary>
-    /// The keys set under <paramref name="roots"/> (from any source) that nothing read, dotted and sorted: values are
-    /// not included, they may be secrets.
+    /// What is set under <paramref name="roots"/> (from any source) and nothing read, dotted and sorted: the highest
+    /// section of each unread subtree (<c>deployment.etcd</c>, not each key below it), and a key read as a value that
+    /// also has keys below it as <c>key (nested keys ignored)</c>. Values are never included, nor names below a key we
+    /// read: a YAML slip such as <c>{secret_key:abc}</c> makes the value part of a key's name.
     /// </summary>
-    public IReadOnlyList<string> Unread(params string[] roots) =>
-        [.. roots.SelectMany(root => Leaves(configuration.GetSection(root)))
-            .Where(key => !_read.Contains(key))
-            .Select(Dotted)
-            .Order(StringComparer.Ordinal)];
-
-    private static IEnumerable<string> Leaves(IConfigurationSection section)
+    public IReadOnlyList<string> Unread(params string[] roots)
     {
-        if (section.Value is not null)
+        var readAbove = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var key in _read)
         {
-            yield return section.Path;
-        }
-        foreach (var child in section.GetChildren())
-        {
-            foreach (var leaf in Leaves(child))
+            for (var i = key.IndexOf(':'); i > 0; i = key.IndexOf(':', i + 1))
             {
-                yield return leaf;
+                readAbove.Add(key[..i]);
+            }
+        }
+        var unread = new List<string>();
+        foreach (var root in roots)
+        {
+            Visit(configuration.GetSection(root));
+        }
+        return [.. unread.Order(StringComparer.Ordinal)];
+
+        void Visit(IConfigurationSection section)
+        {
+            var children = section.GetChildren().ToList();
+            if (_read.Contains(section.Path))
+            {
+                if (children.Count > 0 && !readAbove.Contains(section.Path))
+                {
+                    unread.Add(Dotted(section.Path) + " (nested keys ignored)");
+                    return;
+                }
+            }
+            else if (!readAbove.Contains(section.Path))
+            {
+                if (section.Value is not null || children.Count > 0)
+                {
+                    unread.Add(Dotted(section.Path));
+                }
+                return;
+            }
+            foreach (var child in children)
+            {
+                Visit(child);
             }
         }
     }

@@ -37,7 +37,7 @@ public class UnusedKeysTests
             """);
         Assert.Equal(9081, config.NodeListen);
         // Only our three sections are checked: nginx_config is APISIX's alone.
-        Assert.Equal(["apisix.enable_ipv6", "deployment.etcd.host.0", "deployment.etcd.prefix"], config.UnusedKeys);
+        Assert.Equal(["apisix.enable_ipv6", "deployment.etcd"], config.UnusedKeys);
     }
 
     [Fact]
@@ -88,6 +88,18 @@ public class UnusedKeysTests
                 kms_key_id: k
             """);
         Assert.Empty(config.UnusedKeys);
+    }
+
+    [Fact]
+    public void A_value_slipped_into_a_key_name_is_not_printed()
+    {
+        // No space after the colon: YAML reads one key "encryption_key:AAECAwQF…" whose name holds the secret.
+        var config = GatewayConfigLoaderTests.Load("""
+            fallback_cp: {retain: 3, encryption_key:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=}
+            """);
+        Assert.Null(config.FallbackCp.EncryptionKey);
+        Assert.Equal(["fallback_cp.encryption_key (nested keys ignored)"], config.UnusedKeys);
+        Assert.DoesNotContain(config.UnusedKeys, k => k.Contains("AAEC", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -105,11 +105,18 @@ public sealed class UpstreamDefinition
 
 /// <summary>One node of an upstream.</summary>
 /// <remarks>
-/// The strings a request needs are made once, here, not per request; so make a changed node with the constructor: a
-/// <c>with</c> expression would copy them unchanged.
+/// The strings a request needs are made once, here, not per request. The properties are get-only so that a
+/// <c>with</c> expression (which would copy those strings unchanged) does not compile: make a changed node with the
+/// constructor.
 /// </remarks>
 public sealed record UpstreamNode(string Host, int Port, int Weight)
 {
+    public string Host { get; } = Host;
+
+    public int Port { get; } = Port;
+
+    public int Weight { get; } = Weight;
+
     /// <summary><c>host:port</c>, IPv6 in brackets.</summary>
     public string Authority { get; } = Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 

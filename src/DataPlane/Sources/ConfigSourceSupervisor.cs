@@ -31,6 +31,9 @@ public sealed class ConfigSourceSupervisor(
     TimeProvider time) : BackgroundService
 {
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long to wait before trying silos again that belong to another service (a configuration fault).</summary>
+    public static readonly TimeSpan MismatchBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
 
     private readonly string _instanceId = $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(64, Environment.MachineName.Length + 13)];
@@ -42,6 +45,9 @@ public sealed class ConfigSourceSupervisor(
     private DateTimeOffset _lastPoll = DateTimeOffset.MinValue;
     private long _hintedVersion;
     private DateTimeOffset _lastErrorLog = DateTimeOffset.MinValue;
+    private string? _lastErrorKind;
+    private string? _lastLoadError;
+    private DateTimeOffset _nextConnectAttempt = DateTimeOffset.MinValue;
 
     private string Group => config.GatewayGroupId;
 
@@ -90,7 +96,10 @@ public sealed class ConfigSourceSupervisor(
         {
             if (_connection is null)
             {
-                await TryConnectAsync(stoppingToken);
+                if (time.GetUtcNow() >= _nextConnectAttempt)
+                {
+                    await TryConnectAsync(stoppingToken);
+                }
             }
             else if (!await HeartbeatAsync())
             {
@@ -126,13 +135,15 @@ public sealed class ConfigSourceSupervisor(
             connection = await connecting.WaitAsync(CallTimeout, stoppingToken);
             await connection.SubscribeAsync(Group, OnChangeAsync);
             _connection = connection;
-            if (!await ReloadAsync("connect"))
+            if (!await ReloadAsync("connect", quiet: true))
             {
-                await DisconnectAsync("the first load failed");
+                await DisconnectAsync(why: null);
+                ReportConnectFailure(new ControlPlaneLoadException(_lastLoadError ?? "the first load failed"));
                 return;
             }
             var was = status.Mode;
             status.SetControlPlaneError(null);
+            _lastErrorKind = null;
             status.SetMode("control_plane", controlPlaneConnected: true);
             _lastContact = time.GetUtcNow();
             logger.LogInformation("Connected to the control plane (was {Was}): serving group {Group} version {Version}, subscribed to its changes; fallback polling stopped",
@@ -154,38 +165,46 @@ public sealed class ConfigSourceSupervisor(
     }
 
     /// <summary>
-    /// Says why the control plane could not be used: in <c>/status</c> always, in the log when the reason changes and
-    /// at most once a minute while it lasts (an error for silos of another cluster, which is a configuration fault;
-    /// a warning otherwise, once the data plane has served or been connected, so that a data plane started before
-    /// its control plane does not warn).
+    /// Says why the control plane could not be used: in <c>/status</c> always; in the log when the kind of failure
+    /// changes and at most once a minute while it lasts — an error for silos of another service (a configuration
+    /// fault: attempts then wait <see cref="MismatchBackoff"/>), a warning otherwise once the data plane is past its
+    /// start (so that one started before its control plane does not warn).
     /// </summary>
     private void ReportConnectFailure(Exception e)
     {
+        var timedOut = e is TimeoutException or OperationCanceledException;
         var why = e switch
         {
-            ControlPlaneMismatchException => e.Message,
-            TimeoutException => "no answer within " + CallTimeout.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " s",
+            ControlPlaneMismatchException or ControlPlaneLoadException => e.Message,
+            _ when timedOut => "no answer within " + CallTimeout.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " s",
             _ => Describe(e),
         };
+        var kind = e is ControlPlaneMismatchException or ControlPlaneLoadException ? e.GetType().Name : timedOut ? "timeout" : e.GetBaseException().GetType().Name;
         var now = time.GetUtcNow();
-        var changed = status.ControlPlaneError != why;
         status.SetControlPlaneError(why);
-        if (!changed && now - _lastErrorLog < TimeSpan.FromMinutes(1))
+        if (e is ControlPlaneMismatchException)
+        {
+            _nextConnectAttempt = now + MismatchBackoff;
+        }
+        var quiet = e is not ControlPlaneMismatchException && status.Mode is "empty" or "cache";
+        if (quiet)
+        {
+            logger.LogDebug(e, "Control plane not reachable yet");
+            return;
+        }
+        if (kind == _lastErrorKind && now - _lastErrorLog < TimeSpan.FromMinutes(1))
         {
             return;
         }
+        _lastErrorKind = kind;
         _lastErrorLog = now;
         if (e is ControlPlaneMismatchException)
         {
-            logger.LogError("Refusing the control plane: {Why}", why);
-        }
-        else if (status.ControlPlaneConnected || status.Mode is not ("empty" or "cache"))
-        {
-            logger.LogWarning("Control plane not usable: {Why}", why);
+            logger.LogError("Refusing the control plane: {Why}; next attempt in {Backoff}", why, MismatchBackoff);
         }
         else
         {
-            logger.LogDebug(e, "Control plane not reachable yet");
+            logger.LogWarning("Control plane not usable: {Why}", why);
         }
     }
 
@@ -202,9 +221,10 @@ public sealed class ConfigSourceSupervisor(
             }
         }
         var text = string.Join(" <- ", parts);
-        // A gateway closes the connection of a client that names another cluster_id, and Orleans says no more.
+        // A gateway closes the connection of a client that names another cluster_id, and Orleans says no more; a silo
+        // that is shutting down does the same.
         return e.GetBaseException() is Microsoft.AspNetCore.Connections.ConnectionAbortedException
-            ? text + " (a silo closes the connection of a client whose deployment.orleans.cluster_id is not its own)"
+            ? text + " (the silo closed the connection: it was stopping, or deployment.orleans.cluster_id is not the silos')"
             : text;
     }
 
@@ -248,7 +268,8 @@ public sealed class ConfigSourceSupervisor(
     /// Brings the served configuration up to the control plane's: the changes since the served version when the
     /// group's change log still covers it (cost ∝ the change), else the whole group.
     /// </summary>
-    private async Task<bool> ReloadAsync(string why)
+    /// <param name="quiet">Leave the failure to the caller (kept in <c>_lastLoadError</c>) instead of logging it.</param>
+    private async Task<bool> ReloadAsync(string why, bool quiet = false)
     {
         using var activity = _tracing.StartApply(Group, "control_plane", why, holder.Current.Version);
         try
@@ -294,14 +315,22 @@ public sealed class ConfigSourceSupervisor(
         catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException or ObjectDisposedException)
         {
             DataPlaneTracing.Finish(activity, null, failed: true);
-            logger.LogWarning("Could not load group {Group} from the control plane: {Message}", Group, e.Message);
+            _lastLoadError = $"could not load group {Group}: {e.GetType().Name}: {e.Message}";
+            if (!quiet)
+            {
+                logger.LogWarning("Could not load group {Group} from the control plane: {Message}", Group, e.Message);
+            }
             return false;
         }
     }
 
-    private async Task DisconnectAsync(string why)
+    /// <param name="why">For the log; null when the connection never counted as made (a failed first load).</param>
+    private async Task DisconnectAsync(string? why)
     {
-        logger.LogWarning("Lost the control plane ({Why}); serving group {Group} version {Version}, reconnecting", why, Group, holder.Current.Version);
+        if (why is not null)
+        {
+            logger.LogWarning("Lost the control plane ({Why}); serving group {Group} version {Version}, reconnecting", why, Group, holder.Current.Version);
+        }
         status.SetMode(status.Mode, controlPlaneConnected: false);
         var connection = _connection;
         _connection = null;
@@ -342,3 +371,6 @@ public sealed class ConfigSourceSupervisor(
         }
     }
 }
+
+/// <summary>The control plane answered but the group could not be loaded from it.</summary>
+public sealed class ControlPlaneLoadException(string message) : Exception(message);

@@ -70,18 +70,18 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         var client = host.Services.GetRequiredService<IClusterClient>();
-        ClusterIdentity identity;
+        ClusterIdentity? identity;
         try
         {
             await host.StartAsync(cts.Token);
-            identity = await client.GetGrain<IClusterIdentityGrain>(0).Get().WaitAsync(cts.Token);
+            identity = await IdentityOfAsync(client, cts.Token);
         }
         catch
         {
             await StopQuietlyAsync(host);
             throw;
         }
-        if (identity.ClusterId != config.Orleans.ClusterId || identity.ServiceId != config.Orleans.ServiceId)
+        if (identity is not null && (identity.ClusterId != config.Orleans.ClusterId || identity.ServiceId != config.Orleans.ServiceId))
         {
             await StopQuietlyAsync(host);
             throw new ControlPlaneMismatchException(
@@ -90,6 +90,24 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
                 $"cluster_id '{config.Orleans.ClusterId}', service_id '{config.Orleans.ServiceId}' (deployment.orleans)");
         }
         return new ControlPlaneConnection(host, client);
+    }
+
+    /// <summary>
+    /// The silos' identity; null when they cannot tell (silos older than this data plane, during a rolling upgrade):
+    /// Orleans has checked the cluster_id already, and the service_id then goes unchecked rather than unfollowed.
+    /// Transport failures are thrown, as for any call.
+    /// </summary>
+    private static async Task<ClusterIdentity?> IdentityOfAsync(IClusterClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetGrain<IClusterIdentityGrain>(0).Get().WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not (TimeoutException or OperationCanceledException or SiloUnavailableException
+            or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException))
+        {
+            return null;
+        }
     }
 
     public Task SubscribeAsync(string group, Func<GroupChanged, Task> onChange) => _link.SubscribeAsync(group, onChange);

@@ -66,10 +66,16 @@ public class ClusterIdentityTests
         Assert.Contains("service_id 'service-b'", why);
         await otherService.Process.WaitUntilAsync(() => Task.FromResult(otherService.Process.Output.Contains("Refusing the control plane", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(10), "the refusal in the log");
+        // A configuration fault, not an outage: the next attempt waits (30 s), so the log holds it once, not every second.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, otherService.Process.Output.Split("Refusing the control plane").Length - 1);
 
         // The silo serves the route to a data plane of its own cluster and service; the refused ones never loaded it.
         await using var right = await StartAsync("cluster-a", "service-a");
         await right.Process.WaitUntilAsync(async () => (await right.Proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the route via the right cluster");
+        // The route is served as soon as it is applied; the connection counts as made just after.
+        await right.Process.WaitUntilAsync(async () => JsonNode.Parse(await right.Status.GetStringAsync("/status"))!["control_plane_connected"]!.GetValue<bool>(),
+            TimeSpan.FromSeconds(10), "connected");
         Assert.Null(JsonNode.Parse(await right.Status.GetStringAsync("/status"))!["control_plane_error"]);
         Assert.Equal(HttpStatusCode.NotFound, (await otherCluster.Proxy.GetAsync("/ip")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await otherService.Proxy.GetAsync("/ip")).StatusCode);
