@@ -41,50 +41,36 @@ public static class SiloExtensions
         return builder;
     }
 
-    /// <summary>How long a starting silo retries arming the snapshot schedules before it goes on and retries behind.</summary>
-    private static readonly TimeSpan ArmAtStartFor = TimeSpan.FromSeconds(15);
-
     /// <summary>
     /// At silo start: make sure the default group exists, and arm every group's snapshot schedule. A silo restarted
-    /// right after a kill -9 can find its previous incarnation still listed as active for a few seconds, and grain
-    /// calls routed there are rejected: such failures are retried (and never fail the start — the silo would exit and
-    /// leave the cluster a member short); after <see cref="ArmAtStartFor"/> the silo starts and retries behind.
+    /// right after a kill -9 can find its previous incarnation still listed as active for a while, and grain calls
+    /// routed there are rejected. Such a failure must not fail the start (the silo would exit and leave the cluster a
+    /// member short): the silo starts, and the arming is retried behind it until it succeeds.
     /// </summary>
     private static async Task ArmSnapshotsAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansGateway.Silo.Startup");
-        var started = TimeProvider.System.GetTimestamp();
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await ArmOnceAsync(services);
-                return;
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested)
-            {
-                if (TimeProvider.System.GetElapsedTime(started) >= ArmAtStartFor)
-                {
-                    logger.LogWarning("Could not arm the snapshot schedules while starting ({Message}); retrying in the background", e.Message);
-                    var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-                    _ = Task.Run(() => ArmBehindAsync(services, logger, stopping), CancellationToken.None);
-                    return;
-                }
-                logger.LogDebug(e, "Arming the snapshot schedules failed (attempt {Attempt}); retrying", attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 250 * attempt)), cancellationToken);
-            }
+            await ArmOnceAsync(services);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansGateway.Silo.Startup");
+            logger.LogWarning("Could not arm the snapshot schedules while starting ({Message}); retrying in the background", e.Message);
+            var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            _ = Task.Run(() => ArmBehindAsync(services, logger, stopping), CancellationToken.None);
         }
     }
 
     private static async Task ArmBehindAsync(IServiceProvider services, ILogger logger, CancellationToken stopping)
     {
-        while (!stopping.IsCancellationRequested)
+        for (var attempt = 1; !stopping.IsCancellationRequested; attempt++)
         {
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(5), stopping);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 500 * attempt)), stopping);
                 await ArmOnceAsync(services);
-                logger.LogInformation("Snapshot schedules armed");
+                logger.LogInformation("Snapshot schedules armed (attempt {Attempt} behind the start)", attempt);
                 return;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
