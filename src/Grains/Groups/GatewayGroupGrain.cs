@@ -19,6 +19,10 @@ namespace OrleansGateway.Grains.Groups;
 /// Why a row-per-resource store and not Orleans' <c>IPersistentState</c>: <c>WriteStateAsync</c> rewrites the whole
 /// state, which for a group of 100,000 routes means tens of MB per single-route PUT. Why not event sourcing: the
 /// store's rows plus a bounded change log give the same "changes since N" answer with simpler recovery and no replay.
+/// Kept active while its group exists (<see cref="LoadAsync"/>): Orleans would otherwise collect it after an idle
+/// spell, and the next write or data-plane reload would wait for the whole group to load again (seconds at 100,000
+/// routes), and its version would vanish from the silo's metrics. A grain of a group that does not exist is collected
+/// when idle, as usual; a deleted group's grain deactivates at once.
 /// </remarks>
 public sealed partial class GatewayGroupGrain(
     IGroupStore store,
@@ -44,6 +48,7 @@ public sealed partial class GatewayGroupGrain(
         {
             await CreateRecordAsync("default", "the default gateway group", cancellationToken);
         }
+
         try
         {
             _stream = this.GetStreamProvider(GroupStreams.Provider).GetStream<GroupChanged>(StreamId.Create(GroupStreams.Namespace, GroupId));
@@ -71,6 +76,8 @@ public sealed partial class GatewayGroupGrain(
             metrics.GroupGone(GroupId);
             return;
         }
+        // Effectively for the life of the silo (an explicit deactivation, as on delete, still takes effect).
+        DelayDeactivation(TimeSpan.FromDays(3650));
         _resources.Load(await store.LoadResourcesAsync(GroupId, cancellationToken));
         _changes.Load(await store.LoadRecentChangesAsync(GroupId, _changes.Capacity, cancellationToken));
         metrics.GroupVersion(GroupId, _group.Version);
