@@ -118,11 +118,13 @@ public sealed record UpstreamNode(string Host, int Port, int Weight)
     public int Weight { get; } = Weight;
 
     /// <summary><c>host:port</c>, IPv6 in brackets.</summary>
-    public string Authority { get; } = Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+    public string Authority { get; } = AuthorityOf(Host, Port);
 
     /// <summary>The forwarder's destination prefix for a transport scheme (<c>http</c> or <c>https</c>).</summary>
     public string Destination(string transportScheme) => transportScheme == "https" ? _https : _http;
 
-    private readonly string _http = $"http://{(Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}")}";
-    private readonly string _https = $"https://{(Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}")}";
+    private readonly string _http = "http://" + AuthorityOf(Host, Port);
+    private readonly string _https = "https://" + AuthorityOf(Host, Port);
+
+    private static string AuthorityOf(string host, int port) => host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
 }
