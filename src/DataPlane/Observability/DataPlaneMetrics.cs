@@ -9,9 +9,9 @@ using OrleansGateway.DataPlane.Sources;
 namespace OrleansGateway.DataPlane.Observability;
 
 /// <summary>
-/// The data plane's metrics, from one set of counters in two expositions: Prometheus text on <c>/metrics</c> of the
-/// status port (<see cref="Render"/>), and observable instruments of the meter <see cref="MeterName"/> with the same
-/// names, exported over OTLP when configured. Requests by route and status, the applied version and its age, seconds
+/// The data plane's metrics, each defined once (<see cref="Metric"/>) and read by two expositions: Prometheus text on
+/// <c>/metrics</c> of the status port (<see cref="Render"/>), and observable instruments of the meter
+/// <see cref="MeterName"/> with the same names, exported over OTLP when configured. Requests by route and status, the applied version and its age, seconds
 /// since the last successful sync, the mode, source switches and refused snapshots.
 /// </summary>
 public sealed class DataPlaneMetrics
@@ -25,6 +25,7 @@ public sealed class DataPlaneMetrics
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Route, int Status), long> _requests = new();
     private readonly KeyValuePair<string, object?> _group;
+    private readonly Metric[] _metrics;
     private long _switches;
     private string? _lastSource;
 
@@ -36,16 +37,49 @@ public sealed class DataPlaneMetrics
         _time = time;
         _group = new("group", config.GatewayGroupId);
         Meter = meters.Create(MeterName);
-        Meter.CreateObservableCounter("og_dp_requests", ObserveRequests, description: "Proxied requests by route and response status.");
-        Meter.CreateObservableGauge("og_dp_config_version", () => new Measurement<long>(_holder.Current.Version, _group), description: "The applied configuration version (the group's modifiedIndex).");
-        Meter.CreateObservableGauge("og_dp_seconds_since_sync", () => new Measurement<double>(SecondsSinceSync(), _group), description: "Seconds since the configuration was last confirmed current with its source (-1: never).");
-        Meter.CreateObservableGauge("og_dp_config_age_seconds", () => new Measurement<double>(ConfigAge(), _group), unit: "s", description: "Seconds since a configuration was last applied (-1: none yet).");
-        Meter.CreateObservableGauge("og_dp_mode", ObserveModes, description: "Where the configuration comes from (1 for the current mode).");
-        Meter.CreateObservableGauge("og_dp_control_plane_connected", () => new Measurement<int>(_status.ControlPlaneConnected ? 1 : 0, _group), description: "1 when connected to the control plane.");
-        Meter.CreateObservableCounter("og_dp_source_switches", () => new Measurement<long>(Interlocked.Read(ref _switches), _group), description: "Changes of configuration source.");
-        Meter.CreateObservableCounter("og_dp_refused_snapshots", () => new Measurement<long>(_status.RefusedSnapshots, _group), description: "Snapshots refused by verification (hash, format, key).");
-        Meter.CreateObservableGauge("og_dp_routes", () => new Measurement<int>(_holder.Current.Routes.Count, _group), description: "Routes in the applied configuration.");
+        _metrics =
+        [
+            new("og_dp_requests", Counter: true, "Proxied requests by route and response status.", "0", () => _requests
+                .OrderBy(r => r.Key.Route, StringComparer.Ordinal).ThenBy(r => r.Key.Status)
+                .Select(r => new Series(r.Value, [("route", r.Key.Route), ("status", r.Key.Status.ToString(CultureInfo.InvariantCulture))]))),
+            new("og_dp_config_version", Counter: false, "The applied configuration version (the group's modifiedIndex).", "0", () => One(_holder.Current.Version)),
+            new("og_dp_seconds_since_sync", Counter: false, "Seconds since the configuration was last confirmed current with its source (-1: never).", "F1", () => One(SecondsSinceSync())),
+            new("og_dp_config_age_seconds", Counter: false, "Seconds since a configuration was last applied (-1: none yet).", "F1", () => One(ConfigAge()), Unit: "s"),
+            new("og_dp_mode", Counter: false, "Where the configuration comes from (1 for the current mode).", "0", () =>
+            {
+                var mode = Mode;
+                return Modes.Select(m => new Series(m == mode ? 1 : 0, [("mode", m)]));
+            }),
+            new("og_dp_control_plane_connected", Counter: false, "1 when connected to the control plane.", "0", () => One(_status.ControlPlaneConnected ? 1 : 0)),
+            new("og_dp_source_switches", Counter: true, "Changes of configuration source.", "0", () => One(Interlocked.Read(ref _switches))),
+            new("og_dp_refused_snapshots", Counter: true, "Snapshots refused by verification (hash, format, key).", "0", () => One(_status.RefusedSnapshots)),
+            new("og_dp_routes", Counter: false, "Routes in the applied configuration.", "0", () => One(_holder.Current.Routes.Count)),
+        ];
+        foreach (var metric in _metrics)
+        {
+            if (metric.Counter)
+            {
+                Meter.CreateObservableCounter(metric.Name, () => Measure(metric), metric.Unit, metric.Help);
+            }
+            else
+            {
+                Meter.CreateObservableGauge(metric.Name, () => Measure(metric), metric.Unit, metric.Help);
+            }
+        }
     }
+
+    /// <summary>
+    /// One metric: its name (Prometheus adds <c>_total</c> to a counter's), help, how Prometheus prints its values, and
+    /// its series (labels besides <c>group</c>, which every series has).
+    /// </summary>
+    private sealed record Metric(string Name, bool Counter, string Help, string Format, Func<IEnumerable<Series>> Read, string? Unit = null);
+
+    private readonly record struct Series(double Value, (string Key, string Value)[] Labels);
+
+    private static Series[] One(double value) => [new(value, [])];
+
+    private IEnumerable<Measurement<double>> Measure(Metric metric) =>
+        metric.Read().Select(s => new Measurement<double>(s.Value, [_group, .. s.Labels.Select(l => new KeyValuePair<string, object?>(l.Key, l.Value))]));
 
     /// <summary>The meter (tests listen to this instance).</summary>
     public Meter Meter { get; }
@@ -84,50 +118,29 @@ public sealed class DataPlaneMetrics
         return last is { } at ? Math.Round(Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds), 1) : -1;
     }
 
-    private IEnumerable<Measurement<long>> ObserveRequests() =>
-        _requests.Select(r => new Measurement<long>(r.Value, _group, new("route", r.Key.Route), new("status", r.Key.Status.ToString(CultureInfo.InvariantCulture))));
-
-    private IEnumerable<Measurement<int>> ObserveModes()
-    {
-        var mode = Mode;
-        return Modes.Select(m => new Measurement<int>(m == mode ? 1 : 0, _group, new("mode", m)));
-    }
-
     public string Render()
     {
-        var current = _holder.Current;
         var group = Escape(_config.GatewayGroupId);
         var text = new StringBuilder();
-        Header(text, "og_dp_requests_total", "counter", "Proxied requests by route and response status.");
-        foreach (var ((route, code), count) in _requests.OrderBy(r => r.Key.Route, StringComparer.Ordinal).ThenBy(r => r.Key.Status))
+        foreach (var metric in _metrics)
         {
-            text.Append(CultureInfo.InvariantCulture, $"og_dp_requests_total{{group=\"{group}\",route=\"{Escape(route)}\",status=\"{code}\"}} {count}\n");
+            var name = metric.Counter ? metric.Name + "_total" : metric.Name;
+            Header(text, name, metric.Counter ? "counter" : "gauge", metric.Help);
+            foreach (var series in metric.Read())
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{name}{{group=\"{group}\"");
+                foreach (var (key, value) in series.Labels)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $",{key}=\"{Escape(value)}\"");
+                }
+                text.Append(CultureInfo.InvariantCulture, $"}} {series.Value.ToString(metric.Format, CultureInfo.InvariantCulture)}\n");
+            }
         }
-        Gauge(text, group, "og_dp_config_version", "The applied configuration version (the group's modifiedIndex).", current.Version.ToString(CultureInfo.InvariantCulture));
-        Gauge(text, group, "og_dp_seconds_since_sync", "Seconds since the configuration was last confirmed current with its source (-1: never).", SecondsSinceSync().ToString("F1", CultureInfo.InvariantCulture));
-        Gauge(text, group, "og_dp_config_age_seconds", "Seconds since a configuration was last applied (-1: none yet).", ConfigAge().ToString("F1", CultureInfo.InvariantCulture));
-        Header(text, "og_dp_mode", "gauge", "Where the configuration comes from (1 for the current mode).");
-        var mode = Mode;
-        foreach (var m in Modes)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"og_dp_mode{{group=\"{group}\",mode=\"{m}\"}} {(m == mode ? 1 : 0)}\n");
-        }
-        Gauge(text, group, "og_dp_control_plane_connected", "1 when connected to the control plane.", _status.ControlPlaneConnected ? "1" : "0");
-        Gauge(text, group, "og_dp_source_switches_total", "Changes of configuration source.", Interlocked.Read(ref _switches).ToString(CultureInfo.InvariantCulture), "counter");
-        Gauge(text, group, "og_dp_refused_snapshots_total", "Snapshots refused by verification (hash, format, key).", _status.RefusedSnapshots.ToString(CultureInfo.InvariantCulture), "counter");
-        Gauge(text, group, "og_dp_routes", "Routes in the applied configuration.", current.Routes.Count.ToString(CultureInfo.InvariantCulture));
         return text.ToString();
     }
 
     private static void Header(StringBuilder text, string name, string type, string help) =>
         text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
-
-    /// <summary>One series labelled only by group.</summary>
-    private static void Gauge(StringBuilder text, string group, string name, string help, string value, string type = "gauge")
-    {
-        Header(text, name, type, help);
-        text.Append(CultureInfo.InvariantCulture, $"{name}{{group=\"{group}\"}} {value}\n");
-    }
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 }
