@@ -35,7 +35,7 @@ public sealed class ProxyConfig
     /// <summary>The resources this was compiled from (kept for deltas and the local cache).</summary>
     public required ResourceSet Resources { get; init; }
 
-    /// <summary>Compiled routes with the text they came from (identity tells what changed), for reuse by the next version.</summary>
+    /// <summary>Compiled routes with the text they came from (equal text: unchanged), for reuse by the next version.</summary>
     private ShardedMap<CompiledEntry> Compiled { get; init; } = ShardedMap<CompiledEntry>.Empty;
 
     private sealed record CompiledEntry(string RouteJson, string? ServiceId, string? ServiceJson, CompiledRoute Compiled, PluginChain Plugins);
@@ -47,12 +47,12 @@ public sealed class ProxyConfig
     };
 
     /// <summary>Compiles a group's resources in the standalone shape (a snapshot or the cache).</summary>
-    public static ProxyConfig Build(string resourcesJson, long version, string source, DateTimeOffset now, TimeProvider? time = null) =>
-        Build(ResourceSet.FromStandaloneJson(resourcesJson, version), source, now, time);
+    public static ProxyConfig Build(string resourcesJson, long version, string source, DateTimeOffset now, TimeProvider? time = null, ProxyConfig? previous = null) =>
+        Build(ResourceSet.FromStandaloneJson(resourcesJson, version), source, now, time, previous);
 
     /// <summary>
-    /// Compiles a group's resources (already validated by the control plane). Routes whose value and service are the
-    /// same objects as in <paramref name="previous"/> are reused as they are, so a delta recompiles only what changed.
+    /// Compiles a group's resources (already validated by the control plane). Routes whose text and service text equal
+    /// those in <paramref name="previous"/> are reused as they are, so a reload recompiles only what changed.
     /// </summary>
     public static ProxyConfig Build(ResourceSet set, string source, DateTimeOffset now, TimeProvider? time = null, ProxyConfig? previous = null)
     {
@@ -64,22 +64,25 @@ public sealed class ProxyConfig
             var key = $"upstreams/{upstream["id"]!.GetValue<string>()}";
             upstreams[key] = ReuseUpstream(previous, key, json) ?? UpstreamDefinition.Parse(key, upstream, json);
         }
+        // Each service parsed once, here: its routes inherit from the parsed object.
+        var services = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
         foreach (var json in set.JsonOf(ResourceKind.Service))
         {
-            AddInlineUpstream(upstreams, "services", ResourceSet.Parse(json), json, previous);
+            var service = ResourceSet.Parse(json);
+            services[service["id"]!.GetValue<string>()] = service;
+            AddInlineUpstream(upstreams, "services", service, json, previous);
         }
         var compiled = ShardedMap<CompiledEntry>.Empty.ToBuilder();
         var routePlugins = ShardedMap<PluginChain>.Empty.ToBuilder();
         var routes = new List<CompiledRoute>();
-        var services = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
         foreach (var json in set.JsonOf(ResourceKind.Route))
         {
             var route = ResourceSet.Parse(json);
             AddInlineUpstream(upstreams, "routes", route, json, previous);
             var id = route["id"]!.GetValue<string>();
             var sid = route["service_id"]?.GetValue<string>();
-            var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && ReferenceEquals(old.RouteJson, json)
-                && ReferenceEquals(old.ServiceJson, sid is null ? null : set.GetJson(ResourceKind.Service, sid))
+            var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && string.Equals(old.RouteJson, json, StringComparison.Ordinal)
+                && string.Equals(old.ServiceJson, sid is null ? null : set.GetJson(ResourceKind.Service, sid), StringComparison.Ordinal)
                 ? old
                 : Compile(set, route, json, time, services);
             if (entry is null)
@@ -151,6 +154,7 @@ public sealed class ProxyConfig
         }
         var compiled = Compiled.ToBuilder();
         var routePlugins = RoutePlugins.ToBuilder();
+        var services = new Dictionary<string, JsonObject?>(StringComparer.Ordinal); // a changed service's routes share one parse
         var removed = new List<CompiledRoute>();
         var added = new List<CompiledRoute>();
         foreach (var id in routeIds)
@@ -160,7 +164,7 @@ public sealed class ProxyConfig
                 removed.Add(old.Compiled);
                 routePlugins.Remove(id);
             }
-            if (set.GetJson(ResourceKind.Route, id) is { } json && Compile(set, ResourceSet.Parse(json), json, time, null) is { } entry)
+            if (set.GetJson(ResourceKind.Route, id) is { } json && Compile(set, ResourceSet.Parse(json), json, time, services) is { } entry)
             {
                 Add(compiled, routePlugins, id, entry);
                 added.Add(entry.Compiled);
@@ -181,15 +185,15 @@ public sealed class ProxyConfig
         };
     }
 
-    private static CompiledEntry? Compile(ResourceSet set, JsonObject route, string routeJson, TimeProvider time, Dictionary<string, JsonObject?>? services)
+    private static CompiledEntry? Compile(ResourceSet set, JsonObject route, string routeJson, TimeProvider time, Dictionary<string, JsonObject?> services)
     {
         var id = route["id"]!.GetValue<string>();
         var sid = route["service_id"]?.GetValue<string>();
         JsonObject? service = null;
-        if (sid is not null && !(services?.TryGetValue(sid, out service) ?? false))
+        if (sid is not null && !services.TryGetValue(sid, out service))
         {
             service = set.Get(ResourceKind.Service, sid);
-            services?.Add(sid, service);
+            services.Add(sid, service);
         }
         return CompiledRoute.Compile(route, service) is { } fresh
             ? new CompiledEntry(routeJson, sid, sid is null ? null : set.GetJson(ResourceKind.Service, sid), fresh,
@@ -214,8 +218,9 @@ public sealed class ProxyConfig
 
     /// <summary>
     /// An upstream kept from the previous version when the text it was parsed from (its own, or its owner's for an
-    /// inline one) is the same object: unchanged, so its balancer and health state survive.
+    /// inline one) is unchanged, so its balancer and health state survive. Text, not identity: a full load from another
+    /// process (a DP's reconnect, a snapshot) brings equal strings, not the same ones; equal references compare first.
     /// </summary>
     private static UpstreamDefinition? ReuseUpstream(ProxyConfig? previous, string key, string sourceJson) =>
-        previous?.Upstreams.GetValueOrDefault(key) is { } old && ReferenceEquals(old.SourceJson, sourceJson) ? old : null;
+        previous?.Upstreams.GetValueOrDefault(key) is { } old && string.Equals(old.SourceJson, sourceJson, StringComparison.Ordinal) ? old : null;
 }

@@ -10,8 +10,8 @@ namespace OrleansGateway.DataPlane.Proxy;
 /// A group's resources as their stored JSON text, immutable. Text, not parsed trees: a parsed route is a tree of a
 /// dozen objects, and 100,000 of them kept for the life of a version made every garbage collection of the process
 /// slower; routes are parsed when they are compiled and the trees dropped. <see cref="With"/> applies a change set
-/// by replacing only the changed entries, so unchanged resources keep the identity of their text — which is how
-/// <see cref="ProxyConfig"/> knows what it can reuse instead of compiling again.
+/// by replacing only the changed entries; <see cref="ProxyConfig"/> compares a resource's text with the text it compiled
+/// to know what it can reuse (unchanged entries keep the same string, so that compare is a reference check).
 /// </summary>
 public sealed class ResourceSet
 {

@@ -42,7 +42,7 @@ public sealed class UpstreamDefinition
     /// <summary>Active and passive health checks, when configured.</summary>
     public Health.HealthCheckConfig? Checks { get; init; }
 
-    /// <summary>The stored text this was parsed from — its own, or its owner's when inline (identity tells whether a new version changed it).</summary>
+    /// <summary>The stored text this was parsed from — its own, or its owner's when inline (equal text: unchanged in a new version).</summary>
     public string? SourceJson { get; init; }
 
     /// <summary>Reads a validated upstream value (inline or stored); <paramref name="key"/> names it for pools and logs.</summary>

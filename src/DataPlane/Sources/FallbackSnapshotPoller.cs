@@ -36,7 +36,8 @@ public sealed class FallbackSnapshotPoller(
             }
             var document = result.Document!;
             using var activity = Observability.DataPlaneTracing.Start(document.Group, source, "a newer snapshot", holder.Current.Version);
-            var config = ProxyConfig.Build(document.DataJson, document.Version, source, now);
+            // Unchanged routes and upstreams are kept from the served version (upstreams with their health state).
+            var config = ProxyConfig.Build(document.DataJson, document.Version, source, now, previous: holder.Current);
             var applied = holder.TryApply(config);
             Observability.DataPlaneTracing.Finish(activity, applied ? config.Version : null);
             if (applied)
