@@ -14,9 +14,6 @@ public sealed class ConfigReader(IConfiguration configuration)
 
     private static string Dotted(string key) => key.Replace(':', '.');
 
-    /// <summary>Marks keys read through a section directly (not through this reader).</summary>
-    public void Read(string key) => _read.Add(key);
-
     /// <summary>
     /// What is set under <paramref name="roots"/> (from any source) and nothing read, dotted and sorted: the highest
     /// section of each unread subtree (<c>deployment.etcd</c>, not each key below it), and a key read as a value that

@@ -102,10 +102,7 @@ public static class GatewayConfigLoader
         foreach (var entry in r.Children("deployment:admin:admin_key"))
         {
             var path = entry.Path;
-            r.Read($"{path}:key");
-            r.Read($"{path}:role");
-            r.Read($"{path}:name");
-            var key = entry["key"];
+            var key = r.OptionalString($"{path}:key");
             if (string.IsNullOrWhiteSpace(key))
             {
                 throw ConfigReader.Invalid($"{path}:key", key, "an admin key needs a non-empty key (or remove admin_key to have one generated)");
@@ -118,12 +115,12 @@ public static class GatewayConfigLoader
             {
                 throw ConfigReader.Invalid($"{path}:key", "<hidden>", "this is APISIX's published default key; set your own or remove admin_key to have one generated");
             }
-            var role = entry["role"] is { Length: > 0 } rv ? rv : "admin";
+            var role = r.String($"{path}:role", "admin");
             if (role is not ("admin" or "viewer"))
             {
                 throw ConfigReader.Invalid($"{path}:role", role, "expected admin or viewer");
             }
-            keys.Add(new AdminKey(entry["name"] ?? $"key{keys.Count + 1}", key, role));
+            keys.Add(new AdminKey(r.OptionalString($"{path}:name") ?? $"key{keys.Count + 1}", key, role));
         }
         return keys;
     }
@@ -237,8 +234,7 @@ public static class GatewayConfigLoader
         var gateways = new List<IPEndPoint>();
         foreach (var entry in r.Children("deployment:orleans:gateways"))
         {
-            r.Read(entry.Path);
-            var text = entry.Value;
+            var text = r.OptionalString(entry.Path);
             if (text is null || !IPEndPoint.TryParse(text, out var endpoint) || endpoint.Port == 0)
             {
                 throw ConfigReader.Invalid(entry.Path, text, "expected ip:port, e.g. 127.0.0.1:30000");

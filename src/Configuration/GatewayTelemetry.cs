@@ -16,6 +16,14 @@ namespace OrleansGateway.Configuration;
 /// </summary>
 public static class GatewayTelemetry
 {
+    /// <summary>
+    /// Grain-call spans, recorded by both hosts. Orleans files calls to interfaces in an <c>Orleans…</c> namespace —
+    /// ours included (<c>OrleansGateway.*</c>) — under its runtime source; <see cref="TraceRootSampler"/> keeps its
+    /// background calls out.
+    /// </summary>
+    public static readonly string[] OrleansSources =
+        [Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName];
+
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>True when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> names a collector.</summary>
@@ -25,7 +33,7 @@ public static class GatewayTelemetry
     /// <param name="services">The host's services.</param>
     /// <param name="configuration">Where the <c>OTEL_*</c> variables are read.</param>
     /// <param name="defaultServiceName"><c>service.name</c> unless <c>OTEL_SERVICE_NAME</c> says otherwise.</param>
-    /// <param name="sources">Activity sources to record (only when exporting).</param>
+    /// <param name="sources">Activity sources to record besides <see cref="OrleansSources"/> (only when exporting).</param>
     /// <param name="meters">Meters to collect.</param>
     /// <param name="tracing">Host-specific tracing (instrumentation), run only when exporting.</param>
     /// <param name="metrics">Host-specific metric readers (a Prometheus endpoint), always run.</param>
@@ -65,7 +73,7 @@ public static class GatewayTelemetry
             telemetry.WithTracing(t =>
             {
                 t.SetSampler(TraceRootSampler.Create());
-                t.AddSource([.. sources]);
+                t.AddSource([.. OrleansSources, .. sources]);
                 tracing?.Invoke(t);
                 t.AddOtlpExporter();
             });

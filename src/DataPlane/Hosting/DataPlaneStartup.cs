@@ -17,7 +17,7 @@ public static class DataPlaneStartup
     public const string DefaultServiceName = "orleans-gateway-dp";
 
     public static bool TryLoad(IConfigurationManager configuration, string[] args, out GatewayConfig config) =>
-        GatewayConfigLoader.TryLoadForHost(configuration, args, "orleans-gateway-dp", out config);
+        GatewayConfigLoader.TryLoadForHost(configuration, args, DefaultServiceName, out config);
 
     public static WebApplicationBuilder AddDataPlane(this WebApplicationBuilder builder, GatewayConfig config)
     {
@@ -25,8 +25,7 @@ public static class DataPlaneStartup
         builder.WebHost.ConfigureKestrel(k => k.ListenDataPlane(config));
         builder.Logging.AddGatewayLogging();
         builder.Services.AddGatewayTelemetry(builder.Configuration, DefaultServiceName,
-            // Our grain interfaces (OrleansGateway.*) count as Orleans' own: their calls are under the runtime source.
-            sources: [Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName, Observability.DataPlaneTracing.SourceName],
+            sources: [Observability.DataPlaneTracing.SourceName],
             meters: [Observability.DataPlaneMetrics.MeterName]);
 
         builder.Services.AddDataPlaneServices(config, _ => async (timeout, ct) => await ControlPlaneConnection.ConnectAsync(config, timeout, ct));

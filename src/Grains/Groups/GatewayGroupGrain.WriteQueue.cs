@@ -68,7 +68,7 @@ public sealed partial class GatewayGroupGrain
             var group = _group!;
             var now = Now;
             var commit = Merge(batch, group.Version, now);
-            using var activity = ControlPlaneTracing.StartCommit(GroupId, commit.ExpectedVersion + 1, commit.NewVersion, batch.Select(w => w.Trace).ToList());
+            using var activity = ControlPlaneTracing.StartCommit(GroupId, commit.ExpectedVersion + 1, commit.NewVersion, batch.Length, batch.Select(w => w.Trace));
             try
             {
                 await store.CommitAsync(commit, CancellationToken.None);

@@ -74,6 +74,7 @@ public sealed partial class GatewayGroupGrain(
         {
             _changes.Load([]);
             metrics.GroupGone(GroupId);
+            DelayDeactivation(TimeSpan.Zero); // no group (any more): collected when idle, like any grain
             return;
         }
         // Effectively for the life of the silo (an explicit deactivation, as on delete, still takes effect).

@@ -4,7 +4,8 @@ namespace OrleansGateway.Grains.Observability;
 
 /// <summary>
 /// The control plane's spans (<see cref="SourceName"/>): <c>og.group.write</c> for each Admin API write in the group
-/// grain, <c>og.group.commit</c> for each store transaction (a batch of writes), <c>og.snapshot.run</c> for each
+/// grain, <c>og.group.commit</c> for each store transaction of queued single-resource writes (a batch; whole-group
+/// replaces and restores are traced by their <c>og.group.write</c> alone), <c>og.snapshot.run</c> for each
 /// snapshot attempt. Activities exist only while a tracer listens (OTLP export configured).
 /// </summary>
 public static class ControlPlaneTracing
@@ -27,16 +28,21 @@ public static class ControlPlaneTracing
     /// A commit of one or more writes: inside the writer's trace when it carries one write, else a trace of its own
     /// linked to every writer's.
     /// </summary>
-    public static Activity? StartCommit(string group, long from, long to, IReadOnlyList<ActivityContext> writers)
+    /// <remarks>On the write path: without a listener it returns before looking at the writers.</remarks>
+    public static Activity? StartCommit(string group, long from, long to, int writes, IEnumerable<ActivityContext> writers)
     {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
         var traced = writers.Where(w => w != default).ToList();
-        var activity = traced.Count == 1 && writers.Count == 1
+        var activity = traced.Count == 1 && writes == 1
             ? Source.StartActivity("og.group.commit", ActivityKind.Internal, traced[0])
             : Source.StartActivity("og.group.commit", ActivityKind.Internal, new ActivityContext(), links: traced.Select(w => new ActivityLink(w)));
         activity?.SetTag("og.group", group);
         activity?.SetTag("og.version.from", from);
         activity?.SetTag("og.version.to", to);
-        activity?.SetTag("og.writes", writers.Count);
+        activity?.SetTag("og.writes", writes);
         return activity;
     }
 

@@ -27,7 +27,7 @@ public sealed class AdminWriteMetricsMiddleware(RequestDelegate next, ControlPla
             // The group comes from the request: label it only when the request got as far as an existing group, so
             // made-up group names cannot grow the series without bound.
             var status = context.Response.StatusCode;
-            var group = status is StatusCodes.Status404NotFound or StatusCodes.Status401Unauthorized ? "unknown" : ResourceEndpoints.GroupId(request);
+            var group = status == StatusCodes.Status404NotFound ? "unknown" : ResourceEndpoints.GroupId(request);
             metrics.AdminWrite(group, KindOf(rest), status);
         }
     }

@@ -36,7 +36,7 @@ public sealed class DashboardSessions(GatewayConfig config, TimeProvider time)
     /// <summary>True when <paramref name="token"/> is a login that has not ended or expired.</summary>
     public bool IsValid(string? token)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 128)
+        if (!Plausible(token))
         {
             return false;
         }
@@ -54,17 +54,12 @@ public sealed class DashboardSessions(GatewayConfig config, TimeProvider time)
     }
 
     /// <summary>Ends the login of <paramref name="token"/>; returns the key name it was made with, or null.</summary>
-    public string? End(string? token)
-    {
-        if (string.IsNullOrEmpty(token) || token.Length > 128)
-        {
-            return null;
-        }
-        return _sessions.TryRemove(Digest(token), out var session) ? session.KeyName : null;
-    }
+    public string? End(string? token) =>
+        Plausible(token) && _sessions.TryRemove(Digest(token), out var session) ? session.KeyName : null;
 
-    /// <summary>How many logins are live (for tests and diagnostics).</summary>
-    public int Count => _sessions.Count;
+    /// <summary>A token worth hashing: present and no longer than any we issue (a cookie can be anything).</summary>
+    private static bool Plausible([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? token) =>
+        !string.IsNullOrEmpty(token) && token.Length <= 128;
 
     private void RemoveExpired(DateTimeOffset now)
     {

@@ -1,4 +1,3 @@
-using Orleans.Diagnostics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using OrleansGateway.Configuration;
@@ -15,12 +14,6 @@ public static class TelemetryExtensions
 {
     public const string DefaultServiceName = "orleans-gateway";
 
-    /// <summary>
-    /// Grain-call spans. Orleans files calls to interfaces in an <c>Orleans…</c> namespace — ours included
-    /// (<c>OrleansGateway.*</c>) — under its runtime source; <see cref="TraceRootSampler"/> keeps its background calls out.
-    /// </summary>
-    public static readonly string[] OrleansSources = [ActivitySources.RuntimeActivitySourceName, ActivitySources.ApplicationGrainActivitySourceName];
-
     public static WebApplicationBuilder AddGatewayTelemetry(this WebApplicationBuilder builder, GatewayConfig config)
     {
         builder.Services.AddSingleton<ControlPlaneMetrics>();
@@ -30,7 +23,7 @@ public static class TelemetryExtensions
         builder.Services.AddGatewayTelemetry(
             builder.Configuration,
             DefaultServiceName,
-            sources: [.. OrleansSources, ControlPlaneTracing.SourceName, DataPlaneTracing.SourceName],
+            sources: [ControlPlaneTracing.SourceName, DataPlaneTracing.SourceName],
             meters: [ControlPlaneMetrics.MeterName, DataPlaneMetrics.MeterName],
             tracing: t => t.AddAspNetCoreInstrumentation(o => o.Filter = context => IsTracedAdminRequest(context, adminPort)),
             metrics: m => m.AddPrometheusExporter());
