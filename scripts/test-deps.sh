@@ -45,6 +45,13 @@ if ! as_root runuser -u postgres -- psql -p "$pg_port" -qtAc "SELECT 1 FROM pg_d
   as_root runuser -u postgres -- createdb -p "$pg_port" -O og_test og_test
 fi
 
+# openssl, for scripts/certs.sh (the certificates of mutual TLS that scripts/topology.sh issues).
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "test-deps: installing openssl from apt"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq openssl >/dev/null
+fi
+
 # s3rver, the S3-protocol server of the tests, pinned in tests/s3rver (lock file without registry addresses).
 if ! command -v node >/dev/null 2>&1; then
   echo "test-deps: installing Node.js from apt"

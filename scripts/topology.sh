@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The topology of docker/docker-compose.yaml as plain processes on one machine, on loopback ports:
 # s3rver (S3 snapshots), three silos on PostgreSQL, two data planes following them, and an HTTP upstream for /ip.
+# Every Orleans connection runs with mutual TLS: at the first start, scripts/certs.sh issues a CA, a certificate per
+# silo and one per data plane (group default) into the run directory's certs/ folder; later starts reuse them.
 #
 #   scripts/topology.sh start     start everything, wait until it answers, print the ports and the admin key's path
 #   scripts/topology.sh status    what runs, on which port, and whether it answers
@@ -167,6 +169,28 @@ fallback_cp:
 YAML
 }
 
+# deployment.certs of one component (its certificate from certs/, issued by issue_certs).
+certs_block() {
+  cat <<YAML
+  certs:
+    cert: $run_dir/certs/$1.pem
+    cert_key: $run_dir/certs/$1.key
+    trusted_ca_cert: $run_dir/certs/ca.pem
+YAML
+}
+
+# The CA and one certificate per silo and data plane, once per run directory (kept across restarts).
+issue_certs() {
+  local certs="$run_dir/certs"
+  [ -f "$certs/ca.pem" ] || "$root/scripts/certs.sh" ca "$certs" >/dev/null
+  for i in 1 2 3; do
+    [ -f "$certs/silo$i.pem" ] || "$root/scripts/certs.sh" silo "$certs" "silo$i" 127.0.0.1 >/dev/null
+  done
+  for j in 1 2; do
+    [ -f "$certs/dp$j.pem" ] || "$root/scripts/certs.sh" dataplane "$certs" "dp$j" default >/dev/null
+  done
+}
+
 write_silo_config() {
   local i=$1
   {
@@ -186,6 +210,7 @@ deployment:
     gateway_port: $(gateway_port "$i")
     advertised_ip: 127.0.0.1
 YAML
+    certs_block "silo$i"
     s3_block
     echo "  cron_spec: '@every 10s'"
   } >"$run_dir/silo$i/config.yaml"
@@ -211,6 +236,7 @@ deployment:
       - 127.0.0.1:$(gateway_port 2)
       - 127.0.0.1:$(gateway_port 3)
 YAML
+    certs_block "dp$j"
     s3_block
     echo "  fallback_after: 5s"
     echo "  poll_interval: 2s"
@@ -255,6 +281,7 @@ start() {
     (umask 077 && head -c 36 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40 >"$run_dir/admin_key")
   fi
   admin_key=$(cat "$run_dir/admin_key")
+  issue_certs
   for i in 1 2 3; do write_silo_config "$i"; done
   for j in 1 2; do write_dp_config "$j"; done
   write_ports_file
@@ -297,6 +324,7 @@ start() {
   done
   echo "  PostgreSQL database $database"
   echo "  admin key  $run_dir/admin_key"
+  echo "  mTLS       CA and certificates in $run_dir/certs (scripts/certs.sh)"
   echo "  ports      $run_dir/ports.env;  logs $run_dir/<name>/log;  stop with scripts/topology.sh stop"
 }
 

@@ -44,6 +44,7 @@ async Task PropagationAsync(int routes, int changes, int siloCount)
     {
         env["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
         env["deployment__orleans__cluster_id"] = db.Name;
+        env.SetAll(TestPki.Shared.SiloEnv());
     }
     var silos = await Task.WhenAll(Enumerable.Range(0, siloCount).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-prop"), extraEnv: env)));
     try
@@ -61,6 +62,7 @@ async Task PropagationAsync(int routes, int changes, int siloCount)
         {
             dpEnv["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
             dpEnv["deployment__orleans__cluster_id"] = db.Name;
+            dpEnv.SetAll(TestPki.Shared.DataPlaneEnv("dp-default", "default"));
         }
         else
         {

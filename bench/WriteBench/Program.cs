@@ -20,6 +20,7 @@ if (postgres)
     database = await PostgresDatabase.CreateAsync();
     env["deployment__orleans__postgresql__connection_string"] = database.ConnectionString;
     env["deployment__admin__admin_key__0__key"] = "bench-admin-key-0123456789";
+    env.SetAll(TestPki.Shared.SiloEnv());
 }
 // --set key=value (repeatable): more silo configuration, e.g. --set deployment__role=control_plane
 for (var i = 0; i < args.Length - 1; i++)

@@ -45,6 +45,16 @@ public sealed record GatewayConfig
     /// <summary><c>deployment.orleans</c>.</summary>
     public OrleansConfig Orleans { get; init; } = new();
 
+    /// <summary><c>deployment.certs</c>: mutual TLS on every Orleans connection; null means plain TCP.</summary>
+    public Certificates.CertsConfig? Certs { get; init; }
+
+    /// <summary>
+    /// True when the Orleans ports can be reached from other hosts (a silo advertising a non-loopback address or in a
+    /// PostgreSQL cluster; a data plane following such silos) and run without TLS because
+    /// <c>deployment.orleans.allow_insecure</c> says so: warned about at start and in <c>/status</c>.
+    /// </summary>
+    public bool InsecureOrleans { get; init; }
+
     /// <summary><c>fallback_cp</c>: snapshots of every group, and the data plane's fallback to them.</summary>
     public FallbackCpConfig FallbackCp { get; init; } = new();
 
@@ -84,6 +94,9 @@ public sealed record OrleansConfig
 
     /// <summary><c>postgresql.connection_string</c>: when set, clustering, storage and reminders use PostgreSQL.</summary>
     public string? PostgreSqlConnectionString { get; init; }
+
+    /// <summary><c>allow_insecure</c>: permits Orleans ports reachable from other hosts without <c>deployment.certs</c>.</summary>
+    public bool AllowInsecure { get; init; }
 }
 
 /// <summary>One proxy port of <c>apisix.node_listen</c>.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using OrleansGateway.Configuration.Certificates;
 using OrleansGateway.Contracts.Scheduling;
 using OrleansGateway.Contracts.Snapshots;
 
@@ -52,6 +53,10 @@ public static class GatewayConfigLoader
                 // Not an error: APISIX config files carry settings this gateway has no use for (etcd, nginx …).
                 Console.Error.WriteLine($"{hostName}: warning: configuration keys not used (a typo, or an APISIX setting this gateway does not have): {string.Join(", ", config.UnusedKeys)}");
             }
+            foreach (var warning in OrleansTransportStatus.Warnings(config))
+            {
+                Console.Error.WriteLine($"{hostName}: warning: {warning}");
+            }
             return true;
         }
         catch (GatewayConfigException e)
@@ -66,7 +71,7 @@ public static class GatewayConfigLoader
     public static GatewayConfig Load(IConfiguration configuration)
     {
         var r = new ConfigReader(configuration);
-        return new GatewayConfig
+        var config = new GatewayConfig
         {
             Role = r.OneOf("deployment:role", "traditional", "traditional", "control_plane", "data_plane"),
             DataDir = r.String("deployment:data_dir", "./data"),
@@ -81,11 +86,31 @@ public static class GatewayConfigLoader
             GatewayGroupId = GroupId(r),
             ConfigProvider = r.OneOf("deployment:role_data_plane:config_provider", "control_plane", "control_plane", "yaml"),
             Orleans = Orleans(r),
+            Certs = Certs(r),
             FallbackCp = FallbackCp(r),
             SqliteSynchronousFull = r.OneOf("deployment:sqlite:synchronous", "FULL", "FULL", "NORMAL") == "FULL",
             // Last: initializers run in order, so every key above has been read.
             UnusedKeys = r.Unread("deployment", "apisix", "fallback_cp"),
         };
+        return OrleansTransport.Check(config);
+    }
+
+    private static CertsConfig? Certs(ConfigReader r)
+    {
+        const string p = "deployment:certs:";
+        var cert = r.OptionalString(p + "cert");
+        var key = r.OptionalString(p + "cert_key");
+        var ca = r.OptionalString(p + "trusted_ca_cert");
+        if (cert is null && key is null && ca is null)
+        {
+            return null;
+        }
+        var missing = new[] { ("cert", cert), ("cert_key", key), ("trusted_ca_cert", ca) }.FirstOrDefault(e => e.Item2 is null);
+        if (missing.Item1 is not null)
+        {
+            throw ConfigReader.Invalid(p + missing.Item1, "", "mutual TLS needs all three of deployment.certs.cert, cert_key and trusted_ca_cert (PEM files)");
+        }
+        return new CertsConfig(cert!, key!, ca!);
     }
 
     private static string GroupId(ConfigReader r)
@@ -250,6 +275,7 @@ public static class GatewayConfigLoader
             AdvertisedIp = r.Ip("deployment:orleans:advertised_ip", "127.0.0.1"),
             Gateways = gateways,
             PostgreSqlConnectionString = r.OptionalString("deployment:orleans:postgresql:connection_string"),
+            AllowInsecure = r.Bool("deployment:orleans:allow_insecure", false),
         };
     }
 }

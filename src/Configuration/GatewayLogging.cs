@@ -18,6 +18,8 @@ public static class GatewayLogging
         // still get their Activity from the listener.
         logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         logging.AddFilter("Orleans", LogLevel.Warning);
+        // A failed TLS handshake is logged once, by our own check, with the peer's subject, issuer and the reason.
+        logging.AddFilter("Orleans.Connections.Security", LogLevel.Error);
         // Category filters match by prefix, and "Orleans" is a prefix of our own "OrleansGateway".
         logging.AddFilter("OrleansGateway", LogLevel.Information);
         logging.AddFilter("Polly", LogLevel.Warning);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrleansGateway.Configuration;
+using OrleansGateway.Configuration.Certificates;
 using OrleansGateway.DataPlane.Proxy;
 using OrleansGateway.DataPlane.Sources;
 using OrleansGateway.Snapshots;
@@ -28,7 +29,19 @@ public static class DataPlaneStartup
             sources: [Observability.DataPlaneTracing.SourceName],
             meters: [Observability.DataPlaneMetrics.MeterName]);
 
-        builder.Services.AddDataPlaneServices(config, _ => async (timeout, ct) => await ControlPlaneConnection.ConnectAsync(config, timeout, ct));
+        if (config.Certs is { } certs)
+        {
+            builder.Services.AddSingleton(sp =>
+            {
+                var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansGateway.DataPlane.Tls");
+                return new PeerCertificateValidator(new CertificateFiles(certs, logger), logger);
+            });
+        }
+        builder.Services.AddDataPlaneServices(config, sp =>
+        {
+            var tls = sp.GetService<PeerCertificateValidator>();
+            return async (timeout, ct) => await ControlPlaneConnection.ConnectAsync(config, tls, timeout, ct);
+        });
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OrleansGateway.Configuration;
+using OrleansGateway.Configuration.Certificates;
 using OrleansGateway.DataPlane.Proxy;
 using OrleansGateway.DataPlane.Sources;
 
@@ -49,6 +50,8 @@ public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder hold
                 ["error"] = status.LastPollError,
             },
             ["refused_snapshots"] = status.RefusedSnapshots,
+            ["orleans_transport"] = OrleansTransportStatus.Describe(config),
+            ["warnings"] = OrleansTransportStatus.Warnings(config),
         }));
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Orleans.Configuration;
 using OrleansGateway.Configuration;
+using OrleansGateway.Configuration.Certificates;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Streams;
 
@@ -32,7 +33,8 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
 
     public IGrainFactory Grains => Client;
 
-    public static async Task<ControlPlaneConnection> ConnectAsync(GatewayConfig config, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="tls">Mutual TLS to the gateways (<c>deployment.certs</c>); null for plain TCP.</param>
+    public static async Task<ControlPlaneConnection> ConnectAsync(GatewayConfig config, PeerCertificateValidator? tls, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var gateways = config.Orleans.Gateways.Count > 0
             ? config.Orleans.Gateways.ToArray()
@@ -60,6 +62,10 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
                     o.ClusterId = config.Orleans.ClusterId;
                     o.ServiceId = config.Orleans.ServiceId;
                 });
+                if (tls is not null)
+                {
+                    client.Configure<ClientConnectionOptions>(o => o.ConfigureConnection(c => c.UseClientTls(OrleansTls.Client(tls, "connection to a silo gateway"))));
+                }
                 client.AddMemoryStreams(GroupStreams.Provider);
                 client.AddActivityPropagation(); // grain calls continue the caller's trace (an apply's)
                 client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
@@ -71,14 +77,20 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
         cts.CancelAfter(timeout);
         var client = host.Services.GetRequiredService<IClusterClient>();
         ClusterIdentity? identity;
+        var refusals = tls?.Refusals ?? 0;
         try
         {
             await host.StartAsync(cts.Token);
             identity = await IdentityOfAsync(client, cts.Token);
         }
-        catch
+        catch (Exception e)
         {
             await StopQuietlyAsync(host);
+            if (tls is not null && tls.Refusals != refusals && tls.LastRefusal is { } refusal)
+            {
+                // Orleans reports only a closed connection; the certificate check knows why.
+                throw new ControlPlaneMismatchException(refusal, e);
+            }
             throw;
         }
         if (identity is not null && (identity.ClusterId != config.Orleans.ClusterId || identity.ServiceId != config.Orleans.ServiceId))
@@ -133,5 +145,8 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
     }
 }
 
-/// <summary>The control plane that answered belongs to another cluster or service than configured.</summary>
-public sealed class ControlPlaneMismatchException(string message) : Exception(message);
+/// <summary>
+/// The control plane that answered is not the one configured: another cluster or service, or a certificate this data
+/// plane does not trust. A configuration fault: logged as an error, retried slowly.
+/// </summary>
+public sealed class ControlPlaneMismatchException(string message, Exception? inner = null) : Exception(message, inner);

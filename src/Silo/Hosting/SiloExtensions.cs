@@ -35,6 +35,7 @@ public static class SiloExtensions
             // Change hints should reach data planes in milliseconds: pull the stream queues every 10 ms (default 100 ms).
             silo.AddMemoryStreams(GroupStreams.Provider, streams => streams.ConfigurePullingAgent(agent =>
                 agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10))));
+            silo.UseGatewayTls(config);
             silo.AddGatewaySnapshots(config);
             silo.AddStartupTask(ArmSnapshotsAsync);
         });

@@ -40,6 +40,7 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
         siloEnv["deployment__admin__admin_key__0__key"] = Key;
         siloEnv["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
         siloEnv["deployment__orleans__cluster_id"] = db.Name;
+        siloEnv.SetAll(TestPki.Shared.SiloEnv());
         var siloDirs = Enumerable.Range(0, 3).Select(_ => RepoPaths.TempFolder("og-chaos-silo")).ToArray();
         var siloPorts = Enumerable.Range(0, 3).Select(_ => (FreePorts.Next(), FreePorts.Next(), FreePorts.Next())).ToArray();
         var silos = new SiloProcess?[3];
@@ -65,6 +66,7 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
         dpEnv["deployment__orleans__cluster_id"] = db.Name;
         dpEnv["fallback_cp__fallback_after"] = "2s";
         dpEnv["fallback_cp__poll_interval"] = "500ms";
+        dpEnv.SetAll(TestPki.Shared.DataPlaneEnv("dp-default", "default"));
         var dps = new DataPlaneProcess[2];
 
         try

@@ -17,7 +17,7 @@ public class PostgreSqlClusterTests
             ["deployment__orleans__postgresql__connection_string"] = db.ConnectionString,
             ["deployment__orleans__cluster_id"] = db.Name,
             ["deployment__admin__admin_key__0__key"] = Key,
-        });
+        }.SetAll(TestPki.Shared.SiloEnv()));
 
     private static async Task<int> ActiveSilosAsync(HttpClient admin)
     {

@@ -20,6 +20,7 @@ public class DashboardClusterTests
             ["deployment__admin__admin_key__0__key"] = Key,
             ["deployment__role"] = "control_plane",
         };
+        env.SetAll(TestPki.Shared.SiloEnv());
         var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-dash-pg"), extraEnv: env)));
         try
         {

@@ -23,6 +23,7 @@ public class PostgreSqlMembershipTests
             ["deployment__admin__admin_key__0__key"] = Key,
             ["deployment__role"] = "control_plane",
         };
+        env.SetAll(TestPki.Shared.SiloEnv());
         var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-member"), extraEnv: env)));
         try
         {
@@ -41,6 +42,7 @@ public class PostgreSqlMembershipTests
                 ["deployment__orleans__cluster_id"] = db.Name,
                 ["fallback_cp__fallback_after"] = "30s",
             };
+            dpEnv.SetAll(TestPki.Shared.DataPlaneEnv("dp-default", "default"));
             await using var dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-member-dp"), dpEnv);
             await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "GET /ip via the control plane");
             var status = JsonNode.Parse(await dp.Status.GetStringAsync("/status"))!;

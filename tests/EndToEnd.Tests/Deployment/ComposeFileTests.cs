@@ -80,7 +80,7 @@ public class ComposeFileTests
         {
             var service = (YamlMappingNode)services[name];
             AssertBuildsFromRepository(service, "docker/silo.Dockerfile");
-            var config = LoadAsCompose(service);
+            var config = LoadAsCompose(service, name, silo: true);
             Assert.Equal("control_plane", config.Role);
             Assert.Equal(new IPEndPoint(IPAddress.Any, 9180), config.AdminListen);
             Assert.Equal(Secrets["OG_ADMIN_KEY"], Assert.Single(config.AdminKeys).Key);
@@ -99,7 +99,7 @@ public class ComposeFileTests
         {
             var service = (YamlMappingNode)services[name];
             AssertBuildsFromRepository(service, "docker/dataplane.Dockerfile");
-            var config = LoadAsCompose(service);
+            var config = LoadAsCompose(service, name, silo: false);
             Assert.Equal("data_plane", config.Role);
             Assert.Equal("control_plane", config.ConfigProvider);
             Assert.Equal(siloGateways, config.Orleans.Gateways);
@@ -120,8 +120,8 @@ public class ComposeFileTests
     [Fact]
     public void Dockerfile_health_checks_probe_the_ports_of_the_compose_configs()
     {
-        var silo = LoadFile(ConfigFile("silo.yaml"), AdminKeyOnly());
-        var dp = LoadFile(ConfigFile("data_plane.yaml"), new Dictionary<string, string?>());
+        var silo = LoadFile(ConfigFile("silo.yaml"), HostEnvironment("silo.yaml"));
+        var dp = LoadFile(ConfigFile("data_plane.yaml"), HostEnvironment("data_plane.yaml"));
         Assert.Contains($"OG_HEALTH_URL=http://127.0.0.1:{silo.AdminListen.Port}/readyz", Dockerfile("silo.Dockerfile"));
         Assert.Contains($"OG_HEALTH_URL=http://127.0.0.1:{dp.Control.Port}/healthz", Dockerfile("dataplane.Dockerfile"));
         Assert.Contains($"\"/app/{Path.GetFileName(RepoPaths.SiloDll)}\"", Dockerfile("silo.Dockerfile"));
@@ -138,7 +138,7 @@ public class ComposeFileTests
     [InlineData("data_plane.yaml", "fallback_after: 5s", "fallback_after: soon", "fallback_cp.fallback_after")]
     public void A_bad_value_in_a_compose_config_file_stops_the_loader(string file, string good, string bad, string key)
     {
-        var environment = AdminKeyOnly();
+        var environment = HostEnvironment(file);
         var text = File.ReadAllText(ConfigFile(file));
         Assert.Contains(good, text);
         var folder = RepoPaths.TempFolder("og-compose-config");
@@ -157,8 +157,25 @@ public class ComposeFileTests
         }
     }
 
-    /// <summary>The one value of silo.yaml that only the environment gives (the admin key).</summary>
-    private static Dictionary<string, string?> AdminKeyOnly() => new() { ["deployment:admin:admin_key:0:key"] = Secrets["OG_ADMIN_KEY"] };
+    /// <summary>
+    /// What the environment gives a config file outside compose: the admin key (silo.yaml), and certificates of the
+    /// file's role in place of the ones compose mounts (which exist only once scripts/certs.sh has issued them).
+    /// </summary>
+    private static Dictionary<string, string?> HostEnvironment(string file)
+    {
+        var silo = file == "silo.yaml";
+        var environment = Certificates(silo ? "silo1" : "dp1", silo);
+        if (silo)
+        {
+            environment["deployment:admin:admin_key:0:key"] = Secrets["OG_ADMIN_KEY"];
+        }
+        return environment;
+    }
+
+    /// <summary>deployment.certs pointing at test certificates named <paramref name="name"/>, of a silo or a data plane of group default.</summary>
+    private static Dictionary<string, string?> Certificates(string name, bool silo) =>
+        (silo ? TestPki.Shared.SiloEnv(name) : TestPki.Shared.DataPlaneEnv(name, "default"))
+            .ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
 
     private static string ConfigFile(string name) => Path.Combine(RepoPaths.Root, "docker", "config", name);
 
@@ -174,7 +191,11 @@ public class ComposeFileTests
     }
 
     /// <summary>The service's configuration as its host would load it: the mounted file, then the environment.</summary>
-    private static GatewayConfig LoadAsCompose(YamlMappingNode service)
+    /// <remarks>
+    /// The certificate files the config names must be mounted from docker/certs under the names
+    /// <c>scripts/certs.sh compose</c> gives them; test certificates of the same name and role stand in for them.
+    /// </remarks>
+    private static GatewayConfig LoadAsCompose(YamlMappingNode service, string name, bool silo)
     {
         var command = ((YamlSequenceNode)service["command"]).Select(c => c.ToString()).ToArray();
         Assert.Equal(new[] { "--config", ConfigInContainer }, command);
@@ -182,7 +203,13 @@ public class ComposeFileTests
         Assert.True(File.Exists(file), $"{file} is mounted at {ConfigInContainer} but does not exist");
         var environment = ((YamlMappingNode)service["environment"]).Children
             .ToDictionary(e => e.Key.ToString().Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value.ToString());
-        var config = LoadFile(file, environment);
+        var raw = new ConfigurationBuilder().Add(new YamlConfigurationSource(file, optional: false)).AddInMemoryCollection(environment).Build();
+        foreach (var (key, issued) in new[] { ("cert", name + ".pem"), ("cert_key", name + ".key"), ("trusted_ca_cert", "ca.pem") })
+        {
+            var inContainer = raw[$"deployment:certs:{key}"] ?? throw new Xunit.Sdk.XunitException($"{file} sets no deployment.certs.{key}: compose runs Orleans with mutual TLS");
+            Assert.Equal(Path.Combine(RepoPaths.Root, "docker", "certs", issued), MountedFile(service, inContainer));
+        }
+        var config = LoadFile(file, new Dictionary<string, string?>(environment).SetAll(Certificates(name, silo)));
         // A misspelt key in the file or the service's environment would otherwise pass silently as a default.
         Assert.True(config.UnusedKeys.Count == 0, $"{file} with the service's environment sets keys nothing reads: {string.Join(", ", config.UnusedKeys)}");
         return config;

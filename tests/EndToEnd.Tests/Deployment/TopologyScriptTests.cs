@@ -68,6 +68,7 @@ public class TopologyScriptTests
                 var state = JsonNode.Parse(await status.GetStringAsync("/status"))!;
                 Assert.Equal("control_plane", state["mode"]!.GetValue<string>());
                 Assert.True(state["control_plane_connected"]!.GetValue<bool>(), state.ToJsonString());
+                Assert.Equal("mtls", state["orleans_transport"]!.GetValue<string>());
             }
 
             var stop = await TopologyAsync("stop", environment, TimeSpan.FromMinutes(2));

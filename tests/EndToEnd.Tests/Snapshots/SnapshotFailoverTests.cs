@@ -18,6 +18,7 @@ public class SnapshotFailoverTests
         env["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
         env["deployment__orleans__cluster_id"] = db.Name;
         env["deployment__admin__admin_key__0__key"] = Key;
+        env.SetAll(TestPki.Shared.SiloEnv());
         var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-snapfo"), extraEnv: env)));
         try
         {
