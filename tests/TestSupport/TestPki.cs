@@ -23,9 +23,9 @@ public sealed class TestPki
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        _ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(5));
+        _ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-90), DateTimeOffset.UtcNow.AddYears(5));
         CaPath = Path.Combine(folder, "ca.pem");
-        File.WriteAllText(CaPath, _ca.ExportCertificatePem());
+        File.WriteAllText(CaPath, _ca.ExportCertificatePem() + "\n");
     }
 
     /// <summary>One CA for the whole test run (a process).</summary>
@@ -90,8 +90,8 @@ public sealed class TestPki
         using var cert = request.Create(_ca, notBefore ?? DateTimeOffset.UtcNow.AddDays(-1), notAfter ?? DateTimeOffset.UtcNow.AddYears(1), serial);
         var certPath = Path.Combine(Folder, name + ".pem");
         var keyPath = Path.Combine(Folder, name + ".key");
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(certPath, cert.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
+        File.WriteAllText(certPath, cert.ExportCertificatePem() + "\n");
         return (certPath, keyPath);
     }
 }

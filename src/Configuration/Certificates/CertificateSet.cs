@@ -24,7 +24,7 @@ public sealed record CertificateSet(X509Certificate2 Certificate, X509Certificat
         }
         if (cas.Count == 0)
         {
-            throw ConfigReader.Invalid("deployment:certs:trusted_ca_cert", paths.TrustedCaCert, "no PEM CERTIFICATE block in the file");
+            throw ConfigReader.Invalid("deployment:certs:trusted_ca_cert", paths.TrustedCaCert, "no PEM CERTIFICATE block could be read (each -----BEGIN CERTIFICATE----- must start a line of its own)");
         }
         X509Certificate2 certificate;
         try

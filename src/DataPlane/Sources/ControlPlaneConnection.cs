@@ -3,6 +3,7 @@ using Orleans.Configuration;
 using OrleansGateway.Configuration;
 using OrleansGateway.Configuration.Certificates;
 using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Security;
 using OrleansGateway.Contracts.Streams;
 
 namespace OrleansGateway.DataPlane.Sources;
@@ -66,6 +67,9 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
                 {
                     client.Configure<ClientConnectionOptions>(o => o.ConfigureConnection(c => c.UseClientTls(OrleansTls.Client(tls, "connection to a silo gateway"))));
                 }
+                // The id names the group: silos let a data plane read that group only (and, under mutual TLS, only
+                // when its certificate names the group too).
+                client.UseClientId(DataPlaneClientId.NewKey(config.GatewayGroupId));
                 client.AddMemoryStreams(GroupStreams.Provider);
                 client.AddActivityPropagation(); // grain calls continue the caller's trace (an apply's)
                 client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));

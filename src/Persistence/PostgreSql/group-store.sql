@@ -65,3 +65,11 @@ BEGIN
     RETURN true;
 END
 $$;
+
+-- The secret only silos know: grain calls between silos carry a token derived from it, so that a call a client sends
+-- through a gateway cannot pass for a silo's. One row, created by the first silo (PostgreSqlClusterSecret); data
+-- planes reading the membership table need no access to it.
+CREATE TABLE IF NOT EXISTS og_cluster_secret (
+    id     smallint PRIMARY KEY CHECK (id = 1),
+    secret bytea    NOT NULL
+);

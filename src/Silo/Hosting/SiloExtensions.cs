@@ -9,6 +9,7 @@ using OrleansGateway.Grains.Groups;
 using OrleansGateway.Grains.Storage;
 using OrleansGateway.Persistence.PostgreSql;
 using OrleansGateway.Persistence.Sqlite;
+using OrleansGateway.Silo.Security;
 
 namespace OrleansGateway.Silo.Hosting;
 
@@ -36,6 +37,7 @@ public static class SiloExtensions
             silo.AddMemoryStreams(GroupStreams.Provider, streams => streams.ConfigurePullingAgent(agent =>
                 agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10))));
             silo.UseGatewayTls(config);
+            silo.AddDataPlaneBoundary();
             silo.AddGatewaySnapshots(config);
             silo.AddStartupTask(ArmSnapshotsAsync);
         });
@@ -144,9 +146,16 @@ public static class SiloExtensions
     public static async Task InitializeStorageAsync(this WebApplication app)
     {
         var config = app.Services.GetRequiredService<GatewayConfig>();
+        var trust = app.Services.GetRequiredService<ClusterTrust>();
         if (config.Orleans.PostgreSqlConnectionString is { } pg)
         {
             await PostgreSqlSchema.EnsureAsync(pg, CancellationToken.None);
+            trust.Initialize(await PostgreSqlClusterSecret.GetOrCreateAsync(pg, CancellationToken.None));
+        }
+        else
+        {
+            // One silo: the secret never has to be shared.
+            trust.Initialize(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         }
         await app.Services.GetRequiredService<IGroupStore>().InitializeAsync(CancellationToken.None);
     }

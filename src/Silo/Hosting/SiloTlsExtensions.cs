@@ -5,13 +5,15 @@ using Orleans.Connections.Security;
 using OrleansGateway.Configuration;
 using OrleansGateway.Configuration.Certificates;
 using OrleansGateway.DataPlane.Sources;
+using OrleansGateway.Silo.Security;
 
 namespace OrleansGateway.Silo.Hosting;
 
 /// <summary>
 /// Mutual TLS on every Orleans connection of a silo (<c>deployment.certs</c>): the silo port accepts only silo
 /// certificates, the gateway port silo or data-plane certificates, and outbound connections to other silos only a
-/// silo's — each signed by <c>deployment.certs.trusted_ca_cert</c>. Certificates are re-read when their files change.
+/// silo's — each signed by <c>deployment.certs.trusted_ca_cert</c>; a data plane must connect under a client id naming
+/// a group its certificate names (<see cref="GatewayClientCheck"/>). Certificates are re-read when their files change.
 /// </summary>
 public static class SiloTlsExtensions
 {
@@ -38,6 +40,7 @@ public static class SiloTlsExtensions
             {
                 c.Use(LogFailedHandshakes(logger, "gateway port"));
                 c.UseServerTls(Server(validator, PeerRequirement.SiloOrDataPlane, "gateway port"));
+                c.Use(GatewayClientCheck.Create(c.ApplicationServices, logger).Middleware);
             });
             options.ConfigureSiloOutboundConnection(c => c.UseClientTls(OrleansTls.Client(validator, "connection to another silo")));
         });

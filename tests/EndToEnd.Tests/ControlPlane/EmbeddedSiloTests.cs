@@ -159,6 +159,8 @@ public class EmbeddedSiloTests
     [InlineData("deployment:\n  role: sideways\n", "deployment.role = \"sideways\": expected one of traditional, control_plane, data_plane")]
     [InlineData("deployment:\n  role: data_plane\n", "deployment.role = \"data_plane\": this is the control-plane host")]
     [InlineData("deployment:\n  orleans:\n    silo_port: 0\n", "deployment.orleans.silo_port = \"0\": expected an integer from 1 to 65535")]
+    [InlineData("deployment:\n  orleans:\n    advertised_ip: 192.0.2.10\n", "deployment.certs = \"\": this silo advertises 192.0.2.10 (deployment.orleans.advertised_ip), not a loopback address, so its Orleans connections need mutual TLS")]
+    [InlineData("deployment:\n  certs:\n    cert: /nonexistent/silo.pem\n    cert_key: /nonexistent/silo.key\n    trusted_ca_cert: /nonexistent/ca.pem\n", "deployment.certs.trusted_ca_cert = \"/nonexistent/ca.pem\": file not found")]
     public async Task A_bad_config_value_stops_the_silo_naming_key_and_value(string yaml, string expected)
     {
         var dir = RepoPaths.TempFolder("og-e2e");

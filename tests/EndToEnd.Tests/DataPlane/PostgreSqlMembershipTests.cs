@@ -47,6 +47,7 @@ public class PostgreSqlMembershipTests
             await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "GET /ip via the control plane");
             var status = JsonNode.Parse(await dp.Status.GetStringAsync("/status"))!;
             Assert.Equal("control_plane", status["mode"]!.GetValue<string>());
+            Assert.Equal("mtls", status["orleans_transport"]!.GetValue<string>());
 
             // One silo dies: the DP carries on through the other and still follows changes.
             silos[0].Process.Kill();

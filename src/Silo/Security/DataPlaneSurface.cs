@@ -1,0 +1,85 @@
+using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.Security;
+using OrleansGateway.Contracts.Streams;
+
+namespace OrleansGateway.Silo.Security;
+
+/// <summary>
+/// What a client (a call without the silos' token) may call: exactly what <c>src/DataPlane</c> calls, scoped to the
+/// group its client id names (<see cref="DataPlaneClientId"/>, checked against its certificate by the gateway), plus
+/// the Orleans runtime services every client uses. Everything else is refused.
+/// </summary>
+public static class DataPlaneSurface
+{
+    /// <summary>Why the call is refused, or null when a data plane may make it.</summary>
+    public static string? Refusal(IIncomingGrainCallContext call)
+    {
+        var method = call.InterfaceMethod;
+        var interfaceName = method.DeclaringType?.FullName ?? call.InterfaceName;
+        var name = $"{interfaceName}.{call.MethodName}";
+        if (call.SourceId is not { } source || !source.IsClient())
+        {
+            // A grain's or system target's own timer ticks arrive as messages from itself that no filter stamped.
+            return interfaceName == TimerInterface && call.SourceId == call.TargetId
+                ? null
+                : $"{name} from {call.SourceId?.ToString() ?? "an unknown caller"}: a call from a silo must carry the cluster's token";
+        }
+        var group = DataPlaneClientId.GroupOf(source);
+        if (method.DeclaringType == typeof(IClusterIdentityGrain))
+        {
+            return null;
+        }
+        if (method.DeclaringType == typeof(IGatewayGroupGrain))
+        {
+            return method.Name is nameof(IGatewayGroupGrain.Export) or nameof(IGatewayGroupGrain.GetChangesSince)
+                ? GroupRefusal(name, group, call.TargetId.Key.ToString())
+                : $"{name} is not open to data planes (they only read their group)";
+        }
+        if (method.DeclaringType == typeof(IDataPlaneRegistryGrain))
+        {
+            return method.Name == nameof(IDataPlaneRegistryGrain.Heartbeat)
+                ? GroupRefusal(name, group, call.TargetId.Key.ToString())
+                : $"{name} is not open to data planes";
+        }
+        if (interfaceName == PubSubInterface)
+        {
+            return call.MethodName is "RegisterConsumer" or "UnregisterConsumer" or "GetAllSubscriptions"
+                ? StreamRefusal(name, group, call.TargetId.Key.ToString())
+                : $"{name} is not open to data planes";
+        }
+        if (call.TargetId.IsSystemTarget() && ClientRuntimeServices.Contains(interfaceName))
+        {
+            return null;
+        }
+        return $"{name} is not open to data planes";
+    }
+
+    private const string PubSubInterface = "Orleans.Streams.IPubSubRendezvousGrain";
+    private const string TimerInterface = "Orleans.Runtime.IGrainTimerInvoker";
+
+    /// <summary>
+    /// Orleans system targets a client's runtime calls on its gateway: its view of the cluster's grain types, and the
+    /// cancellation of its own calls that timed out (as observed from <c>src/DataPlane</c> through connect, follow,
+    /// fallback and reconnect).
+    /// </summary>
+    private static readonly HashSet<string> ClientRuntimeServices = new(StringComparer.Ordinal)
+    {
+        "Orleans.Runtime.IClusterManifestSystemTarget",
+        "Orleans.Runtime.IGrainCallCancellationExtension",
+    };
+
+    private static string? GroupRefusal(string name, string? clientGroup, string group) => clientGroup == group
+        ? null
+        : clientGroup is null
+            ? $"{name} on group '{group}': the caller is not a data plane (its client id names no group)"
+            : $"{name} on group '{group}': this data plane serves group '{clientGroup}'";
+
+    /// <summary>The pub-sub grain's key is <c>provider/namespace/key</c>: only the caller's own group stream.</summary>
+    private static string? StreamRefusal(string name, string? clientGroup, string streamKey)
+    {
+        var prefix = $"{GroupStreams.Provider}/{GroupStreams.Namespace}/";
+        return streamKey.StartsWith(prefix, StringComparison.Ordinal)
+            ? GroupRefusal(name, clientGroup, streamKey[prefix.Length..])
+            : $"{name} on stream '{streamKey}': data planes follow only their group's stream";
+    }
+}
