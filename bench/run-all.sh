@@ -67,9 +67,9 @@ section "Snapshots to S3" \
 dotnet "$(bin SnapshotBench)" --routes "$snap_routes" --reps "$snap_reps" 2>&1 | grep -v '^\s*$' >>"$out"
 endsection
 
-section "Propagation: Admin API 2xx → the change served by both data planes" \
-  "DataPlaneBench propagation: three silos on PostgreSQL, two DPs finding them in the membership table, N routes loaded, then single-route PUTs round-robin over the silos, each timed until both DPs serve it."
-dotnet "$(bin DataPlaneBench)" propagation --routes "$prop_routes" --changes "$prop_changes" --silos 3 2>&1 | grep '^propagation' >>"$out"
+section "Propagation: Admin API 2xx → the change served by both data planes, Orleans mutual TLS on and off" \
+  "DataPlaneBench propagation: three silos on PostgreSQL, two DPs finding them in the membership table, N routes loaded, then single-route PUTs round-robin over the silos (write = PUT to its 2xx, two in three reach the group's grain on another silo), each timed until both DPs serve it; with Orleans mutual TLS (tls=on, the default of a PostgreSQL cluster) and without (tls=off, allow_insecure), alternated twice per route count."
+dotnet "$(bin DataPlaneBench)" propagation --routes "$prop_routes" --changes "$prop_changes" --silos 3 --tls on,off --rounds 2 2>&1 | grep '^propagation' >>"$out"
 endsection
 
 section "Cold start from S3 with the control plane down" \

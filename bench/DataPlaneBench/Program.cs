@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text;
 using OrleansGateway.TestSupport;
 
-// Usage: DataPlaneBench propagation [--routes 100,10000] [--changes 1000] [--silos 3]   (silos > 1: OG_TEST_POSTGRES)
+// Usage: DataPlaneBench propagation [--routes 100,10000] [--changes 1000] [--silos 3] [--tls on,off] [--rounds 1]
+//                                                   (silos > 1: OG_TEST_POSTGRES; --tls: Orleans mutual TLS on, off
+//                                                   or both, alternated --rounds times per route count)
 //        DataPlaneBench coldstart [--routes 10000] [--reps 3]
 //        DataPlaneBench proxy [--reps 5] [--seconds 10] [--variants "dp,dp-inline:DOTNET_X=1;DOTNET_Y=2"]
 //                                                   (needs wrk and nginx: apt-get install wrk nginx)
@@ -13,9 +15,20 @@ await using var echo = await EchoUpstream.StartAsync();
 
 if (mode == "propagation")
 {
+    var tlsModes = Arg("--tls", "on").Split(',');
+    if (tlsModes.Any(m => m is not ("on" or "off")))
+    {
+        throw new ArgumentException("--tls takes on, off or on,off");
+    }
     foreach (var routes in Arg("--routes", "100,10000").Split(',').Select(int.Parse))
     {
-        await PropagationAsync(routes, int.Parse(Arg("--changes", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--silos", "3"), CultureInfo.InvariantCulture));
+        for (var round = 0; round < int.Parse(Arg("--rounds", "1"), CultureInfo.InvariantCulture); round++)
+        {
+            foreach (var tls in tlsModes)
+            {
+                await PropagationAsync(routes, int.Parse(Arg("--changes", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--silos", "3"), CultureInfo.InvariantCulture), tls == "on");
+            }
+        }
     }
 }
 else if (mode == "proxy")
@@ -31,7 +44,8 @@ return 0;
 
 // One silo: the embedded default (SQLite). Several: a PostgreSQL cluster (OG_TEST_POSTGRES, as the tests), the DPs
 // finding the silos in the membership table, and the writes spread round-robin over the silos' Admin APIs.
-async Task PropagationAsync(int routes, int changes, int siloCount)
+// With tls off, a PostgreSQL cluster runs as deployment.orleans.allow_insecure says (only for this comparison).
+async Task PropagationAsync(int routes, int changes, int siloCount, bool tls)
 {
     await using var db = siloCount > 1 ? await PostgresDatabase.CreateAsync() : null;
     var env = new Dictionary<string, string>
@@ -44,7 +58,14 @@ async Task PropagationAsync(int routes, int changes, int siloCount)
     {
         env["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
         env["deployment__orleans__cluster_id"] = db.Name;
-        env.SetAll(TestPki.Shared.SiloEnv());
+        if (tls)
+        {
+            env.SetAll(TestPki.Shared.SiloEnv());
+        }
+        else
+        {
+            env["deployment__orleans__allow_insecure"] = "true";
+        }
     }
     var silos = await Task.WhenAll(Enumerable.Range(0, siloCount).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-prop"), extraEnv: env)));
     try
@@ -62,7 +83,14 @@ async Task PropagationAsync(int routes, int changes, int siloCount)
         {
             dpEnv["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
             dpEnv["deployment__orleans__cluster_id"] = db.Name;
-            dpEnv.SetAll(TestPki.Shared.DataPlaneEnv("dp-default", "default"));
+            if (tls)
+            {
+                dpEnv.SetAll(TestPki.Shared.DataPlaneEnv("dp-default", "default"));
+            }
+            else
+            {
+                dpEnv["deployment__orleans__allow_insecure"] = "true";
+            }
         }
         else
         {
@@ -75,18 +103,22 @@ async Task PropagationAsync(int routes, int changes, int siloCount)
             await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/r/0")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the initial load");
         }
         var latencies = new List<double>(changes);
+        var writes = new List<double>(changes);
         for (var i = 0; i < changes; i++)
         {
             var path = $"/p/{i}";
+            var sent = Stopwatch.GetTimestamp();
             var response = await admins[i % admins.Length].PutAsync($"/apisix/admin/routes/p{i}", new StringContent($"{{\"uri\":\"{path}\",\"upstream_id\":\"u\"}}", Encoding.UTF8, "application/json"));
             response.EnsureSuccessStatusCode();
             var acked = Stopwatch.GetTimestamp();
+            writes.Add(Stopwatch.GetElapsedTime(sent, acked).TotalMilliseconds);
             await Task.WhenAll(WaitServedAsync(dp1, path), WaitServedAsync(dp2, path));
             latencies.Add(Stopwatch.GetElapsedTime(acked).TotalMilliseconds);
         }
         latencies.Sort();
+        writes.Sort();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"propagation routes={routes} changes={changes} silos={siloCount} dps=2 p50_ms={latencies[latencies.Count / 2]:F1} p99_ms={latencies[(int)(latencies.Count * 0.99)]:F1} max_ms={latencies[^1]:F1}"));
+            $"propagation routes={routes} changes={changes} silos={siloCount} dps=2 tls={(tls ? "on" : "off")} p50_ms={latencies[latencies.Count / 2]:F1} p99_ms={latencies[(int)(latencies.Count * 0.99)]:F1} max_ms={latencies[^1]:F1} write_p50_ms={writes[writes.Count / 2]:F1} write_p99_ms={writes[(int)(writes.Count * 0.99)]:F1}"));
     }
     finally
     {

@@ -20,6 +20,9 @@ public sealed record GatewayConfig
     /// <summary><c>deployment.admin.max_body_bytes</c>: Admin API bodies above it are refused.</summary>
     public int AdminMaxBodyBytes { get; init; } = 32 * 1024 * 1024;
 
+    /// <summary><c>deployment.admin.https_admin</c> and <c>admin_api_mtls</c>: the Admin API over HTTPS; null for HTTP.</summary>
+    public Certificates.AdminHttpsConfig? AdminHttps { get; init; }
+
     /// <summary><c>deployment.admin.dashboard</c>: the Orleans dashboard under <c>/dashboard/</c>.</summary>
     public DashboardConfig Dashboard { get; init; } = new();
 

@@ -79,6 +79,7 @@ public static class GatewayConfigLoader
                 r.Ip("deployment:admin:admin_listen:ip", "127.0.0.1"),
                 r.Int("deployment:admin:admin_listen:port", 9180, 1, 65535)),
             AdminKeys = AdminKeys(r),
+            AdminHttps = AdminHttps(r),
             AdminMaxBodyBytes = r.Int("deployment:admin:max_body_bytes", 32 * 1024 * 1024, 1024, int.MaxValue),
             Dashboard = DashboardConfig.Read(r),
             NodeListeners = NodeListeners(r),
@@ -93,6 +94,27 @@ public static class GatewayConfigLoader
             UnusedKeys = r.Unread("deployment", "apisix", "fallback_cp"),
         };
         return OrleansTransport.Check(config);
+    }
+
+    private static AdminHttpsConfig? AdminHttps(ConfigReader r)
+    {
+        const string p = AdminHttpsConfig.Prefix;
+        var https = r.Bool("deployment:admin:https_admin", false);
+        var cert = r.OptionalString(p + "admin_ssl_cert");
+        var key = r.OptionalString(p + "admin_ssl_cert_key");
+        var ca = r.OptionalString(p + "admin_ssl_ca_cert");
+        if (!https)
+        {
+            return cert is null && key is null && ca is null ? null
+                : throw ConfigReader.Invalid("deployment:admin:https_admin", "false", "deployment.admin.admin_api_mtls is set but https_admin is not true: set https_admin: true, or remove admin_api_mtls");
+        }
+        if (cert is null || key is null)
+        {
+            throw ConfigReader.Invalid(p + (cert is null ? "admin_ssl_cert" : "admin_ssl_cert_key"), "", "https_admin: true needs admin_api_mtls.admin_ssl_cert and admin_ssl_cert_key (PEM files)");
+        }
+        var config = new AdminHttpsConfig(cert, key, ca);
+        config.Load(); // a bad file stops the start, naming its key
+        return config;
     }
 
     private static CertsConfig? Certs(ConfigReader r)

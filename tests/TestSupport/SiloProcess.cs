@@ -32,7 +32,12 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <param name="dataDir">Reuse to restart on the same state.</param>
     /// <param name="ports">(admin, silo, gateway) to reuse; fresh ones when null.</param>
     /// <param name="extraEnv">More configuration as environment variables (deployment__…).</param>
-    public static async Task<SiloProcess> StartAsync(string dataDir, (int Admin, int Silo, int Gateway)? siloPorts = null, IDictionary<string, string>? extraEnv = null, (int Proxy, int Status)? ports = null)
+    /// <param name="adminHandler">
+    /// Makes the handlers of the Admin API clients: with <c>deployment__admin__https_admin=true</c> in
+    /// <paramref name="extraEnv"/> they speak HTTPS, and must trust its certificate (and present one for mutual TLS).
+    /// </param>
+    public static async Task<SiloProcess> StartAsync(string dataDir, (int Admin, int Silo, int Gateway)? siloPorts = null, IDictionary<string, string>? extraEnv = null,
+        (int Proxy, int Status)? ports = null, Func<HttpMessageHandler>? adminHandler = null)
     {
         var (admin, silo, gateway) = siloPorts ?? (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var env = new Dictionary<string, string>
@@ -51,9 +56,12 @@ public sealed class SiloProcess : IAsyncDisposable
         }
         File.WriteAllText(Path.Combine(dataDir, "none.yaml"), "# empty: everything from the environment\n");
         var process = HostProcess.Start(RepoPaths.SiloDll, dataDir, ["--config", Path.Combine(dataDir, "none.yaml")], env);
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{admin}"), Timeout = TimeSpan.FromSeconds(30) };
+        var scheme = env.GetValueOrDefault("deployment__admin__https_admin") == "true" ? "https" : "http";
+        var handler = adminHandler ?? (() => new HttpClientHandler());
+        var http = new HttpClient(handler()) { BaseAddress = new Uri($"{scheme}://127.0.0.1:{admin}"), Timeout = TimeSpan.FromSeconds(30) };
         var result = new SiloProcess(process, dataDir, admin, silo, gateway, http)
         {
+            AdminHandler = handler,
             ProxyPort = int.Parse(env["apisix__node_listen"]),
             StatusPort = int.Parse(env["apisix__control__port"]),
             ConfiguredKey = env.GetValueOrDefault("deployment__admin__admin_key__0__key"),
@@ -67,10 +75,12 @@ public sealed class SiloProcess : IAsyncDisposable
 
     private string? ConfiguredKey { get; init; }
 
+    private Func<HttpMessageHandler> AdminHandler { get; init; } = () => new HttpClientHandler();
+
     /// <summary>A client that sends the admin key.</summary>
     public HttpClient AdminClient()
     {
-        var client = new HttpClient { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(AdminHandler()) { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Add("X-API-KEY", AdminKey);
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
