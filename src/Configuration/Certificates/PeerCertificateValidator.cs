@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 
@@ -17,9 +16,7 @@ namespace OrleansGateway.Configuration.Certificates;
 /// </remarks>
 public sealed class PeerCertificateValidator(CertificateFiles files, ILogger logger, TimeProvider? time = null)
 {
-    private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _logged = new(StringComparer.Ordinal);
+    private readonly LogThrottle _throttle = new(TimeSpan.FromMinutes(1), time);
 
     private long _refusals;
 
@@ -45,15 +42,8 @@ public sealed class PeerCertificateValidator(CertificateFiles files, ILogger log
         LastRefusal = text;
         Interlocked.Increment(ref _refusals);
         HandshakeRefusals.Record(text);
-        var now = _time.GetUtcNow();
-        var key = $"{where}|{peer.Subject}|{reason}";
-        if (!_logged.TryGetValue(key, out var at) || now - at >= LogEvery)
+        if (_throttle.ShouldLog($"{where}|{peer.Subject}|{reason}"))
         {
-            if (_logged.Count > 1000)
-            {
-                _logged.Clear();
-            }
-            _logged[key] = now;
             logger.LogWarning("TLS: {Refusal}", text);
         }
         return false;

@@ -1,7 +1,8 @@
 namespace OrleansGateway.Contracts.Security;
 
 /// <summary>
-/// The Orleans client id a data plane connects with: <c>sys.client/dp+&lt;group&gt;+&lt;random&gt;</c>. It names the one
+/// The Orleans client id a data plane connects with: <c>sys.client/dp~&lt;group&gt;~&lt;random&gt;</c> (not '+': Orleans
+/// reads a client key with a '+' as an observer of the client named before it, and every data plane would be "dp"). It names the one
 /// gateway group the data plane serves, so that every silo can tell from a call's source which group that caller may
 /// read — without state shared between silos. The gateway that accepts the connection checks the name against the
 /// data plane's certificate (SAN URI <c>og-group:&lt;group&gt;</c>) and refuses a mismatch, so the name cannot be
@@ -9,10 +10,11 @@ namespace OrleansGateway.Contracts.Security;
 /// </summary>
 public static class DataPlaneClientId
 {
-    private const string Prefix = "dp+";
+    private const char Separator = '~';
+    private const string Prefix = "dp~";
 
     /// <summary>The key of a fresh client id for a data plane of <paramref name="group"/> (a new one per connection).</summary>
-    public static string NewKey(string group) => $"{Prefix}{group}+{Guid.NewGuid():N}";
+    public static string NewKey(string group) => $"{Prefix}{group}{Separator}{Guid.NewGuid():N}";
 
     /// <summary>The group a client id names, or null for any other id (not a data plane's, or not a client's).</summary>
     public static string? GroupOf(GrainId? id)
@@ -26,7 +28,7 @@ public static class DataPlaneClientId
         {
             return null;
         }
-        var end = key.LastIndexOf('+');
+        var end = key.LastIndexOf(Separator);
         return end > Prefix.Length ? key[Prefix.Length..end] : null;
     }
 }

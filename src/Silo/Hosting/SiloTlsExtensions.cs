@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Connections;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
@@ -62,7 +61,7 @@ public static class SiloTlsExtensions
     /// </summary>
     private static Func<ConnectionDelegate, ConnectionDelegate> LogFailedHandshakes(ILogger logger, string where)
     {
-        var logged = new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var throttle = new LogThrottle(TimeSpan.FromMinutes(1));
         return next => async connection =>
         {
             var refusal = HandshakeRefusals.Begin();
@@ -72,16 +71,10 @@ public static class SiloTlsExtensions
                 return;
             }
             var address = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "unknown";
-            var now = DateTimeOffset.UtcNow;
-            if (logged.TryGetValue(address, out var at) && now - at < TimeSpan.FromMinutes(1))
+            if (!throttle.ShouldLog(address))
             {
                 return;
             }
-            if (logged.Count > 1000)
-            {
-                logged.Clear();
-            }
-            logged[address] = now;
             logger.LogWarning("TLS: refused a connection from {Address} on the {Where}: no client certificate, or not TLS at all (a plain Orleans client?)", address, where);
         };
     }

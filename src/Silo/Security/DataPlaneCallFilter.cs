@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using OrleansGateway.Configuration;
 
 namespace OrleansGateway.Silo.Security;
 
@@ -11,7 +11,7 @@ namespace OrleansGateway.Silo.Security;
 /// </summary>
 public sealed class DataPlaneCallFilter(ClusterTrust trust, ILogger<DataPlaneCallFilter> logger, TimeProvider time) : IIncomingGrainCallFilter
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _logged = new(StringComparer.Ordinal);
+    private readonly LogThrottle _throttle = new(TimeSpan.FromMinutes(1), time);
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
@@ -30,17 +30,10 @@ public sealed class DataPlaneCallFilter(ClusterTrust trust, ILogger<DataPlaneCal
 
     private void Log(IIncomingGrainCallContext context, string refusal)
     {
-        var key = $"{context.SourceId?.Type}|{context.InterfaceName}.{context.MethodName}";
-        var now = time.GetUtcNow();
-        if (_logged.TryGetValue(key, out var at) && now - at < TimeSpan.FromMinutes(1))
+        if (!_throttle.ShouldLog($"{context.SourceId?.Type}|{context.InterfaceName}.{context.MethodName}"))
         {
             return;
         }
-        if (_logged.Count > 1000)
-        {
-            _logged.Clear();
-        }
-        _logged[key] = now;
         logger.LogWarning("Refused a call from {Source} to {Target}: {Refusal}", context.SourceId?.ToString() ?? "an unknown caller", context.TargetId, refusal);
     }
 }

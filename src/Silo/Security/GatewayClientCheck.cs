@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using OrleansGateway.Configuration;
 using Microsoft.AspNetCore.Connections;
 using Orleans.Connections.Security;
 using Orleans.Serialization;
@@ -16,7 +16,7 @@ namespace OrleansGateway.Silo.Security;
 internal sealed class GatewayClientCheck(ILogger logger, Serializer<GatewayPreamble> serializer)
 {
     private static readonly TimeSpan PreambleTimeout = TimeSpan.FromSeconds(10);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _logged = new(StringComparer.Ordinal);
+    private readonly LogThrottle _throttle = new(TimeSpan.FromMinutes(1));
 
     internal static GatewayClientCheck Create(IServiceProvider services, ILogger logger) =>
         new(logger, services.GetRequiredService<Serializer<GatewayPreamble>>());
@@ -58,17 +58,10 @@ internal sealed class GatewayClientCheck(ILogger logger, Serializer<GatewayPream
             : group is null
                 ? $"its client id {clientId} names no gateway group (only OrleansGateway data planes may connect)"
                 : $"its client id names group '{group}'";
-        var key = $"{subject}|{group}";
-        var now = DateTimeOffset.UtcNow;
-        if (_logged.TryGetValue(key, out var at) && now - at < TimeSpan.FromMinutes(1))
+        if (!_throttle.ShouldLog($"{subject}|{group}"))
         {
             return;
         }
-        if (_logged.Count > 1000)
-        {
-            _logged.Clear();
-        }
-        _logged[key] = now;
         logger.LogWarning("TLS: refused a data plane on the gateway port: subject '{Subject}' is a {Identity}, but {Why}", subject, identity, why);
     }
 }

@@ -43,6 +43,16 @@ public sealed class OrleansTrustTests : IAsyncLifetime
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
+    /// <summary>A data plane's certificate of <paramref name="other"/>, trusting our silos' CA as well as its own.</summary>
+    private Dictionary<string, string> CertificatesOf(TestPki other, string name)
+    {
+        var certs = other.DataPlaneEnv(name, "default");
+        var bundle = Path.Combine(other.Folder, "both.pem");
+        File.WriteAllText(bundle, File.ReadAllText(_pki.CaPath) + File.ReadAllText(other.CaPath));
+        certs["deployment__certs__trusted_ca_cert"] = bundle;
+        return certs;
+    }
+
     private Task WaitForLogAsync(string text, Exception? clientSaw = null) =>
         _silo.Process.WaitUntilAsync(() => Task.FromResult(_silo.Process.Output.Contains(text, StringComparison.Ordinal)), TimeSpan.FromSeconds(15),
             $"the silo log says '{text}'" + (clientSaw is null ? "" : $" (the client saw: {clientSaw.GetType().Name}: {clientSaw.Message})"));
@@ -61,11 +71,7 @@ public sealed class OrleansTrustTests : IAsyncLifetime
     public async Task A_client_whose_certificate_another_ca_signed_is_refused_and_named()
     {
         var foreign = new TestPki(RepoPaths.TempFolder("og-trust-foreign"));
-        var certs = foreign.DataPlaneEnv("intruder", "default");
-        // It trusts our silos (and its own CA); they must not trust it.
-        var bundle = Path.Combine(foreign.Folder, "both.pem");
-        File.WriteAllText(bundle, File.ReadAllText(_pki.CaPath) + File.ReadAllText(foreign.CaPath));
-        certs["deployment__certs__trusted_ca_cert"] = bundle;
+        var certs = CertificatesOf(foreign, "intruder"); // it trusts our silos; they must not trust it
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => TestOrleansClient.ConnectAsync(_silo.GatewayPort, certs, DataPlaneClientId.NewKey("default")));
         await WaitForLogAsync("refused the TLS peer on the gateway port: subject 'CN=intruder, O=OrleansGateway tests'", refused);
         await WaitForLogAsync("not signed by a CA in deployment.certs.trusted_ca_cert");
@@ -87,7 +93,7 @@ public sealed class OrleansTrustTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IManagementGrain>(0).GetHosts());
         await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IDataPlaneRegistryGrain>("default").List());
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await _admin.GetAsync("/apisix/admin/upstreams/u1")).StatusCode);
-        await WaitForLogAsync("Refused a call from sys.client/dp+default+");
+        await WaitForLogAsync("Refused a call from sys.client/dp~default~");
     }
 
     [Fact]
@@ -147,13 +153,10 @@ public sealed class OrleansTrustTests : IAsyncLifetime
     {
         // A data plane issued by a new CA is refused until the silo's trusted_ca_cert file lists that CA too.
         var next = new TestPki(RepoPaths.TempFolder("og-trust-next-ca"));
-        var certs = next.DataPlaneEnv("dp-next-ca", "default");
-        var bundle = Path.Combine(next.Folder, "both.pem");
-        File.WriteAllText(bundle, File.ReadAllText(_pki.CaPath) + File.ReadAllText(next.CaPath));
-        certs["deployment__certs__trusted_ca_cert"] = bundle;
+        var certs = CertificatesOf(next, "dp-next-ca");
         await Assert.ThrowsAnyAsync<Exception>(() => TestOrleansClient.ConnectAsync(_silo.GatewayPort, certs, DataPlaneClientId.NewKey("default")));
 
-        File.WriteAllText(_pki.CaPath, File.ReadAllText(bundle));
+        File.WriteAllText(_pki.CaPath, File.ReadAllText(certs["deployment__certs__trusted_ca_cert"]));
         TestOrleansClient? connected = null;
         await _silo.Process.WaitUntilAsync(async () =>
         {
