@@ -209,7 +209,7 @@ public sealed class ConfigSourceSupervisor(
     }
 
     /// <summary>The exception and its inner ones, one message each: Orleans says what went wrong in the inner one.</summary>
-    private static string Describe(Exception e)
+    private string Describe(Exception e)
     {
         var parts = new List<string>();
         for (var x = e; x is not null && parts.Count < 4; x = x.InnerException)
@@ -221,11 +221,16 @@ public sealed class ConfigSourceSupervisor(
             }
         }
         var text = string.Join(" <- ", parts);
-        // A gateway closes the connection of a client that names another cluster_id, and Orleans says no more; a silo
-        // that is shutting down does the same.
-        return e.GetBaseException() is Microsoft.AspNetCore.Connections.ConnectionAbortedException
-            ? text + " (the silo closed the connection: it was stopping, or deployment.orleans.cluster_id is not the silos')"
-            : text;
+        // A gateway closes the connection of a client that names another cluster_id, or whose certificate it refuses,
+        // and Orleans says no more; a silo that is shutting down does the same.
+        var closed = e.GetBaseException() is Microsoft.AspNetCore.Connections.ConnectionAbortedException or InvalidOperationException { Message: "Connection terminated prematurely" };
+        if (!closed)
+        {
+            return text;
+        }
+        return config.Certs is null
+            ? text + " (the silo closed the connection: it was stopping, deployment.orleans.cluster_id is not the silos', or the silos require mutual TLS and this data plane has no deployment.certs)"
+            : text + $" (the silo closed the connection: it was stopping, deployment.orleans.cluster_id is not the silos', or it refused this data plane's certificate — another CA, expired, or not for group '{config.GatewayGroupId}': the silo's log names the reason)";
     }
 
     private Task OnChangeAsync(Contracts.Streams.GroupChanged change)

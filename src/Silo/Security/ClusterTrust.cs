@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -19,7 +20,6 @@ public sealed class ClusterTrust
     /// <summary>The request-context key of the token.</summary>
     public const string RequestContextKey = "og-silo";
 
-    private byte[]? _token;
     private string? _tokenText;
 
     /// <summary>The token silo calls carry; set once, before the silo starts.</summary>
@@ -30,11 +30,10 @@ public sealed class ClusterTrust
         // A derived value, not the secret itself, travels in messages.
         var token = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes("orleans-gateway silo call v1"));
         _tokenText = Convert.ToBase64String(token);
-        _token = Encoding.ASCII.GetBytes(_tokenText);
     }
 
     /// <summary>True when <paramref name="value"/> (a request-context entry) is the token.</summary>
     public bool IsSiloCall(object? value) =>
-        value is string text && _token is { } token && text.Length == token.Length &&
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(text), token);
+        value is string text && _tokenText is { } token && text.Length == token.Length &&
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(text.AsSpan()), MemoryMarshal.AsBytes(token.AsSpan()));
 }

@@ -190,6 +190,30 @@ public sealed class OrleansTrustTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_data_plane_process_with_its_certificate_follows_and_one_without_says_why_it_cannot()
+    {
+        await using var echo = await EchoUpstream.StartAsync();
+        (await _admin.PutAsync("/apisix/admin/routes/1", Json($$$$"""{"uri":"/ip","upstream":{"nodes":{"{{{{echo.Address}}}}":1}}}"""))).EnsureSuccessStatusCode();
+        var env = new Dictionary<string, string>
+        {
+            ["deployment__role"] = "data_plane",
+            ["deployment__orleans__gateways__0"] = $"127.0.0.1:{_silo.GatewayPort}",
+            ["fallback_cp__folder"] = RepoPaths.TempFolder("og-trust-empty-store"),
+        };
+        await using var withCertificate = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-trust-dp"), new Dictionary<string, string>(env).SetAll(_pki.DataPlaneEnv("dp-process", "default")));
+        await withCertificate.Process.WaitUntilAsync(async () => (await withCertificate.Proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "GET /ip through the data plane");
+        var status = JsonNode.Parse(await withCertificate.Status.GetStringAsync("/status"))!;
+        Assert.Equal("control_plane", status["mode"]!.GetValue<string>());
+        Assert.Equal("mtls", status["orleans_transport"]!.GetValue<string>());
+
+        await using var without = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-trust-dp-plain"), env);
+        await without.Process.WaitUntilAsync(async () =>
+            JsonNode.Parse(await without.Status.GetStringAsync("/status"))!["control_plane_error"]?.GetValue<string>()?.Contains("the silos require mutual TLS and this data plane has no deployment.certs", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(30), "control_plane_error names the missing certificate");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await without.Proxy.GetAsync("/ip")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_status_says_mutual_tls_and_names_the_certificate_without_key_material()
     {
         var status = JsonNode.Parse(await _admin.GetStringAsync("/api/status"))!;
