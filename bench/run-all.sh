@@ -13,9 +13,11 @@ QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
   write_args=(REPS=1 ROUTES=2000 WRITES=500); snap_routes=1000; snap_reps=1
   prop_routes=100; prop_changes=50; cold_routes=1000; cold_reps=1; proxy_reps=1; proxy_seconds=2
+  cache_routes=1000; cache_changes=20
 else
   write_args=(REPS=3 ROUTES=100000 WRITES=10000); snap_routes=1000,10000,100000; snap_reps=3
   prop_routes=100,10000; prop_changes=1000; cold_routes=10000; cold_reps=3; proxy_reps=5; proxy_seconds=10
+  cache_routes=10000,100000; cache_changes=300
 fi
 
 scripts/test-deps.sh >/dev/null
@@ -70,6 +72,13 @@ endsection
 section "Propagation: Admin API 2xx → the change served by both data planes, Orleans mutual TLS on and off" \
   "DataPlaneBench propagation: three silos on PostgreSQL, two DPs finding them in the membership table, N routes loaded, then single-route PUTs round-robin over the silos (write = PUT to its 2xx, two in three reach the group's grain on another silo), each timed until both DPs serve it; with Orleans mutual TLS (tls=on, the default of a PostgreSQL cluster) and without (tls=off, allow_insecure), alternated twice per route count."
 dotnet "$(bin DataPlaneBench)" propagation --routes "$prop_routes" --changes "$prop_changes" --silos 3 --tls on,off --rounds 2 2>&1 | grep '^propagation' >>"$out"
+endsection
+
+section "The data plane's local cache: persisting one change" \
+  "CacheBench (in-process): a group of N routes, then single-route changes applied one by one; each version persisted alternately as a journal record (the cache as built) and as a whole-group checkpoint (what every version cost before the journal); medians, p99, bytes per change."
+for routes in ${cache_routes//,/ }; do
+  dotnet "$(bin CacheBench)" --routes "$routes" --changes "$cache_changes" 2>&1 | grep '^cache' >>"$out"
+done
 endsection
 
 section "Cold start from S3 with the control plane down" \

@@ -35,6 +35,12 @@ public sealed class ProxyConfig
     /// <summary>The resources this was compiled from (kept for deltas and the local cache).</summary>
     public required ResourceSet Resources { get; init; }
 
+    /// <summary>
+    /// The change set that made this version from the previous one (<see cref="WithChanges"/>), or null for a full
+    /// build: what the local cache appends to its journal instead of writing the whole group.
+    /// </summary>
+    public ChangeSet? Delta { get; init; }
+
     /// <summary>Compiled routes with the text they came from (equal text: unchanged), for reuse by the next version.</summary>
     private ShardedMap<CompiledEntry> Compiled { get; init; } = ShardedMap<CompiledEntry>.Empty;
 
@@ -182,6 +188,7 @@ public sealed class ProxyConfig
             Consumers = touched.Any(t => t.Kind == ResourceKind.Consumer) ? ConsumerIndex.Build(set.Of(ResourceKind.Consumer)) : Consumers,
             Resources = set,
             Compiled = compiled.Build(),
+            Delta = changes,
         };
     }
 
