@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansGateway.Configuration;
+using OrleansGateway.Configuration.Certificates;
+using OrleansGateway.DataPlane.Sources;
+using OrleansGateway.FleetSim;
+using OrleansGateway.TestSupport;
+
+// Usage: FleetSim [--silos 1] [--groups 1] [--dps 1000] [--per-client 100] [--routes 100] [--changes 100] [--idle-seconds 10]
+//                 [--settle-seconds 10]
+//   --silos 1: one embedded silo (loopback, plain TCP); 3: a PostgreSQL cluster with mutual TLS (OG_TEST_POSTGRES).
+//   --dps: simulated data planes per group; --per-client: how many share one Orleans client (its connection, its
+//   client id naming the group), each with its own subscription, change-feed calls and heartbeat.
+// Reports propagation from each change's 2xx until every data plane of its group holds the version, the silos' CPU
+// per change and per idle second (without and with the fleet connected), and the heartbeat rate.
+const string Key = "fleet-sim-admin-key-0123456789";
+var silos = Int("--silos", 1);
+var groups = Int("--groups", 1);
+var dps = Int("--dps", 1000);
+var perClient = Int("--per-client", 100);
+var routes = Int("--routes", 100);
+var changes = Int("--changes", 100);
+var idleSeconds = Int("--idle-seconds", 10);
+
+await using var db = silos > 1 ? await PostgresDatabase.CreateAsync() : null;
+var env = new Dictionary<string, string>
+{
+    ["deployment__role"] = "control_plane",
+    ["deployment__admin__admin_key__0__key"] = Key,
+    ["deployment__admin__max_body_bytes"] = "268435456",
+};
+if (db is not null)
+{
+    env["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
+    env["deployment__orleans__cluster_id"] = db.Name;
+    env.SetAll(TestPki.Shared.SiloEnv());
+}
+var processes = await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-fleet"), extraEnv: env)));
+var clients = new List<ControlPlaneConnection>();
+using var stop = new CancellationTokenSource();
+try
+{
+    var admins = processes.Select(p => { var c = p.AdminClient(); c.Timeout = TimeSpan.FromMinutes(5); return c; }).ToArray();
+    if (db is not null)
+    {
+        await processes[0].Process.WaitUntilAsync(async () => JsonNode.Parse(await admins[0].GetStringAsync("/api/cluster/silos"))!["active"]!.GetValue<int>() == silos,
+            TimeSpan.FromSeconds(90), "every silo active");
+    }
+    var groupIds = Enumerable.Range(0, groups).Select(g => $"fleet-{g}").ToArray();
+    foreach (var group in groupIds)
+    {
+        (await admins[0].PostAsync("/api/gateway_groups", Json($$"""{"id":"{{group}}","name":"{{group}}"}"""))).EnsureSuccessStatusCode();
+        var bulk = new StringBuilder("""{"upstreams":[{"id":"u","nodes":{"127.0.0.1:1":1}}],"routes":[""");
+        for (var i = 0; i < routes; i++)
+        {
+            bulk.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $$"""{"id":"r{{i}}","uri":"/r/{{i}}","upstream_id":"u"}""");
+        }
+        (await admins[0].PutAsync($"/apisix/admin/configs?gateway_group_id={group}", Json(bulk.Append("]}").ToString()))).EnsureSuccessStatusCode();
+    }
+
+    await Task.Delay(TimeSpan.FromSeconds(Int("--settle-seconds", 10))); // past the start's JIT and the bulk load's garbage
+    var idleAlone = await CpuAsync(processes, () => Task.Delay(TimeSpan.FromSeconds(idleSeconds)));
+
+    // The fleet: per group, clients of --per-client data planes each, connected as the data plane connects.
+    var fleet = new Dictionary<string, List<SimulatedDataPlane>>();
+    var connectWatch = Stopwatch.StartNew();
+    foreach (var group in groupIds)
+    {
+        var members = new List<SimulatedDataPlane>();
+        var config = DataPlaneConfig(group);
+        var tls = config.Certs is { } certs ? new PeerCertificateValidator(new CertificateFiles(certs, NullLogger.Instance), NullLogger.Instance) : null;
+        for (var c = 0; c * perClient < dps; c++)
+        {
+            var connection = await ControlPlaneConnection.ConnectAsync(config, tls, TimeSpan.FromSeconds(30), CancellationToken.None);
+            clients.Add(connection);
+            var batch = Enumerable.Range(c * perClient, Math.Min(perClient, dps - c * perClient))
+                .Select(i => new SimulatedDataPlane(connection.Client, group, $"sim-{group}-{i}")).ToList();
+            await Task.WhenAll(batch.Select(d => d.StartAsync()));
+            members.AddRange(batch);
+        }
+        fleet[group] = members;
+    }
+    var connectSeconds = connectWatch.Elapsed.TotalSeconds;
+    var heartbeats = fleet.Values.SelectMany(m => m).Select(d => d.HeartbeatAsync(stop.Token)).ToList();
+
+    await Task.Delay(TimeSpan.FromSeconds(3)); // heartbeats spread over their period
+    var beatsBefore = fleet.Values.SelectMany(m => m).Sum(d => d.Heartbeats);
+    var idleFleet = await CpuAsync(processes, () => Task.Delay(TimeSpan.FromSeconds(idleSeconds)));
+    var beatsPerSecond = (fleet.Values.SelectMany(m => m).Sum(d => d.Heartbeats) - beatsBefore) / (double)idleSeconds;
+
+    var latencies = new List<double>();
+    var lagging = 0;
+    var changeCpu = await CpuAsync(processes, async () =>
+    {
+        for (var i = 0; i < changes; i++)
+        {
+            var group = groupIds[i % groupIds.Length];
+            var response = await admins[i % admins.Length].PutAsync($"/apisix/admin/routes/c{i}?gateway_group_id={group}", Json($$"""{"uri":"/c/{{i}}","upstream_id":"u"}"""));
+            response.EnsureSuccessStatusCode();
+            var acked = Stopwatch.GetTimestamp();
+            var version = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["modifiedIndex"]!.GetValue<long>();
+            var members = fleet[group];
+            while (members.Any(d => d.Version < version))
+            {
+                if (Stopwatch.GetElapsedTime(acked) > TimeSpan.FromSeconds(30))
+                {
+                    lagging++;
+                    break;
+                }
+                await Task.Delay(1);
+            }
+            latencies.Add(Stopwatch.GetElapsedTime(acked).TotalMilliseconds);
+        }
+    });
+    latencies.Sort();
+    var rss = processes.Select(p => Rss(p.Process.Pid)).ToArray();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"fleet silos={silos} groups={groups} dps_per_group={dps} per_client={perClient} routes={routes} changes={changes} " +
+        $"p50_ms={latencies[latencies.Count / 2]:F1} p99_ms={latencies[(int)(latencies.Count * 0.99)]:F1} max_ms={latencies[^1]:F1} lagging_over_30s={lagging} " +
+        $"cpu_ms_per_change={changeCpu.Sum() / changes:F2} ({string.Join('/', changeCpu.Select(c => (c / changes).ToString("F2", CultureInfo.InvariantCulture)))}) " +
+        $"idle_cpu_pct_alone={string.Join('/', idleAlone.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
+        $"idle_cpu_pct_with_fleet={string.Join('/', idleFleet.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
+        $"heartbeats_per_s={beatsPerSecond:F0} connect_s={connectSeconds:F1} silo_rss_mb={string.Join('/', rss.Select(r => r / 1024 / 1024))}"));
+    stop.Cancel();
+    await Task.WhenAll(heartbeats);
+}
+finally
+{
+    stop.Cancel();
+    foreach (var client in clients)
+    {
+        await client.DisposeAsync();
+    }
+    foreach (var process in processes)
+    {
+        await process.DisposeAsync();
+    }
+}
+return 0;
+
+GatewayConfig DataPlaneConfig(string group)
+{
+    var values = new Dictionary<string, string?>
+    {
+        ["deployment:role"] = "data_plane",
+        ["deployment:gateway_group_id"] = group,
+        ["deployment:orleans:cluster_id"] = db?.Name ?? "orleans-gateway",
+    };
+    for (var i = 0; i < processes.Length; i++)
+    {
+        values[$"deployment:orleans:gateways:{i}"] = $"127.0.0.1:{processes[i].GatewayPort}";
+    }
+    if (db is not null)
+    {
+        foreach (var (key, value) in TestPki.Shared.DataPlaneEnv($"fleet-{group}", group))
+        {
+            values[key.Replace("__", ":", StringComparison.Ordinal)] = value;
+        }
+    }
+    return GatewayConfigLoader.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+}
+
+// CPU milliseconds each silo process used while `work` ran (/proc/<pid>/stat utime + stime, in clock ticks of 10 ms).
+static async Task<double[]> CpuAsync(SiloProcess[] processes, Func<Task> work)
+{
+    var before = processes.Select(p => CpuTicks(p.Process.Pid)).ToArray();
+    await work();
+    return processes.Select((p, i) => (CpuTicks(p.Process.Pid) - before[i]) * 10.0).ToArray();
+}
+
+static long CpuTicks(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+}
+
+static long Rss(int pid) =>
+    File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024).FirstOrDefault();
+
+static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+int Int(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
