@@ -48,25 +48,7 @@ return 0;
 async Task PropagationAsync(int routes, int changes, int siloCount, bool tls)
 {
     await using var db = siloCount > 1 ? await PostgresDatabase.CreateAsync() : null;
-    var env = new Dictionary<string, string>
-    {
-        ["deployment__role"] = "control_plane",
-        ["deployment__admin__admin_key__0__key"] = Key,
-        ["deployment__admin__max_body_bytes"] = "268435456",
-    };
-    if (db is not null)
-    {
-        env["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
-        env["deployment__orleans__cluster_id"] = db.Name;
-        if (tls)
-        {
-            env.SetAll(TestPki.Shared.SiloEnv());
-        }
-        else
-        {
-            env["deployment__orleans__allow_insecure"] = "true";
-        }
-    }
+    var env = ClusterEnvironment.ControlPlane(Key, db, tls);
     var silos = await Task.WhenAll(Enumerable.Range(0, siloCount).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-prop"), extraEnv: env)));
     try
     {

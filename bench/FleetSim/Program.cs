@@ -27,18 +27,7 @@ var changes = Int("--changes", 100);
 var idleSeconds = Int("--idle-seconds", 10);
 
 await using var db = silos > 1 ? await PostgresDatabase.CreateAsync() : null;
-var env = new Dictionary<string, string>
-{
-    ["deployment__role"] = "control_plane",
-    ["deployment__admin__admin_key__0__key"] = Key,
-    ["deployment__admin__max_body_bytes"] = "268435456",
-};
-if (db is not null)
-{
-    env["deployment__orleans__postgresql__connection_string"] = db.ConnectionString;
-    env["deployment__orleans__cluster_id"] = db.Name;
-    env.SetAll(TestPki.Shared.SiloEnv());
-}
+var env = ClusterEnvironment.ControlPlane(Key, db);
 var processes = await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-fleet"), extraEnv: env)));
 var clients = new List<ControlPlaneConnection>();
 using var stop = new CancellationTokenSource();
