@@ -10,9 +10,10 @@ using OrleansGateway.DataPlane.Sources;
 using OrleansGateway.FleetSim;
 using OrleansGateway.TestSupport;
 
-// Usage: FleetSim [--silos 1] [--groups 1] [--dps 1000] [--per-client 100] [--routes 100] [--changes 100] [--idle-seconds 10]
+// Usage: FleetSim [--silos 1] [--tls on] [--groups 1] [--dps 1000] [--per-client 100] [--routes 100] [--changes 100] [--idle-seconds 10]
 //                 [--settle-seconds 10]
-//   --silos 1: one embedded silo (loopback, plain TCP); 3: a PostgreSQL cluster with mutual TLS (OG_TEST_POSTGRES).
+//   --silos 1: one embedded silo (loopback, plain TCP); 3: a PostgreSQL cluster with mutual TLS (OG_TEST_POSTGRES;
+//   --tls off: without, as deployment.orleans.allow_insecure, for comparison).
 //   --dps: simulated data planes per group; --per-client: how many share one Orleans client (its connection, its
 //   client id naming the group), each with its own subscription, change-feed calls and heartbeat.
 // Reports propagation from each change's 2xx until every data plane of its group holds the version, the silos' CPU
@@ -27,7 +28,8 @@ var changes = Int("--changes", 100);
 var idleSeconds = Int("--idle-seconds", 10);
 
 await using var db = silos > 1 ? await PostgresDatabase.CreateAsync() : null;
-var env = ClusterEnvironment.ControlPlane(Key, db);
+var tls = Arg("--tls", "on") == "on";
+var env = ClusterEnvironment.ControlPlane(Key, db, tls);
 var processes = await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-fleet"), extraEnv: env)));
 var clients = new List<ControlPlaneConnection>();
 using var stop = new CancellationTokenSource();
@@ -61,10 +63,10 @@ try
     {
         var members = new List<SimulatedDataPlane>();
         var config = DataPlaneConfig(group);
-        var tls = config.Certs is { } certs ? new PeerCertificateValidator(new CertificateFiles(certs, NullLogger.Instance), NullLogger.Instance) : null;
+        var validator = config.Certs is { } certs ? new PeerCertificateValidator(new CertificateFiles(certs, NullLogger.Instance), NullLogger.Instance) : null;
         for (var c = 0; c * perClient < dps; c++)
         {
-            var connection = await ControlPlaneConnection.ConnectAsync(config, tls, TimeSpan.FromSeconds(30), CancellationToken.None);
+            var connection = await ControlPlaneConnection.ConnectAsync(config, validator, TimeSpan.FromSeconds(30), CancellationToken.None);
             clients.Add(connection);
             var batch = Enumerable.Range(c * perClient, Math.Min(perClient, dps - c * perClient))
                 .Select(i => new SimulatedDataPlane(connection.Client, group, $"sim-{group}-{i}")).ToList();
@@ -108,7 +110,7 @@ try
     latencies.Sort();
     var rss = processes.Select(p => Rss(p.Process.Pid)).ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"fleet silos={silos} groups={groups} dps_per_group={dps} per_client={perClient} routes={routes} changes={changes} " +
+        $"fleet silos={silos} tls={(db is null ? "loopback" : tls ? "on" : "off")} groups={groups} dps_per_group={dps} per_client={perClient} routes={routes} changes={changes} " +
         $"p50_ms={latencies[latencies.Count / 2]:F1} p99_ms={latencies[(int)(latencies.Count * 0.99)]:F1} max_ms={latencies[^1]:F1} lagging_over_30s={lagging} " +
         $"cpu_ms_per_change={changeCpu.Sum() / changes:F2} ({string.Join('/', changeCpu.Select(c => (c / changes).ToString("F2", CultureInfo.InvariantCulture)))}) " +
         $"idle_cpu_pct_alone={string.Join('/', idleAlone.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
@@ -143,12 +145,16 @@ GatewayConfig DataPlaneConfig(string group)
     {
         values[$"deployment:orleans:gateways:{i}"] = $"127.0.0.1:{processes[i].GatewayPort}";
     }
-    if (db is not null)
+    if (db is not null && tls)
     {
         foreach (var (key, value) in TestPki.Shared.DataPlaneEnv($"fleet-{group}", group))
         {
             values[key.Replace("__", ":", StringComparison.Ordinal)] = value;
         }
+    }
+    else if (db is not null)
+    {
+        values["deployment:orleans:allow_insecure"] = "true";
     }
     return GatewayConfigLoader.Load(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
 }
@@ -174,8 +180,10 @@ static long Rss(int pid) =>
 
 static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
-int Int(string name, int fallback)
+string Arg(string name, string fallback)
 {
     var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
+
+int Int(string name, int fallback) => int.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
