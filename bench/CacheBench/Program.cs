@@ -45,9 +45,22 @@ try
         fullBytes += full.BytesWritten;
     }
     journalBytes = journal.BytesWritten - journalBytes;
+    // What a restart pays: the checkpoint, then every journaled change applied again.
+    var read = Stopwatch.StartNew();
+    var restored = journal.TryRead(DateTimeOffset.UtcNow, out var problem) ?? throw new InvalidOperationException(problem);
+    var readMs = read.Elapsed.TotalMilliseconds;
+    var checkpointOnly = new LocalConfigCache(Path.Combine(root, "full"), "g");
+    read.Restart();
+    _ = checkpointOnly.TryRead(DateTimeOffset.UtcNow, out _);
+    var fullReadMs = read.Elapsed.TotalMilliseconds;
+    if (restored.Version != config.Version)
+    {
+        throw new InvalidOperationException($"read back version {restored.Version}, wrote {config.Version}");
+    }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"cache routes={routes} changes={changes} journal_p50_ms={P(journalTimes, 0.5):F2} journal_p99_ms={P(journalTimes, 0.99):F2} journal_bytes_per_change={journalBytes / changes} " +
-        $"full_p50_ms={P(fullTimes, 0.5):F1} full_p99_ms={P(fullTimes, 0.99):F1} full_bytes_per_change={fullBytes / changes}"));
+        $"full_p50_ms={P(fullTimes, 0.5):F1} full_p99_ms={P(fullTimes, 0.99):F1} full_bytes_per_change={fullBytes / changes} " +
+        $"read_with_journal_ms={readMs:F0} read_checkpoint_only_ms={fullReadMs:F0}"));
 }
 finally
 {
