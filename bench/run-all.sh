@@ -14,10 +14,12 @@ if [ "$QUICK" = 1 ]; then
   write_args=(REPS=1 ROUTES=2000 WRITES=500); snap_routes=1000; snap_reps=1
   prop_routes=100; prop_changes=50; cold_routes=1000; cold_reps=1; proxy_reps=1; proxy_seconds=2
   cache_routes=1000; cache_changes=20
+  fleet_dps=50; fleet_changes=10
 else
   write_args=(REPS=3 ROUTES=100000 WRITES=10000); snap_routes=1000,10000,100000; snap_reps=3
   prop_routes=100,10000; prop_changes=1000; cold_routes=10000; cold_reps=3; proxy_reps=5; proxy_seconds=10
   cache_routes=10000,100000; cache_changes=300
+  fleet_dps=1000; fleet_changes=50
 fi
 
 scripts/test-deps.sh >/dev/null
@@ -29,7 +31,7 @@ if ! command -v wrk >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk nginx >/dev/null
 fi
 
-for project in WriteBench SnapshotBench DataPlaneBench; do
+for project in WriteBench SnapshotBench DataPlaneBench CacheBench FleetSim; do
   dotnet build "bench/$project" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 done
 bin() { echo "bench/$1/bin/Release/net10.0/OrleansGateway.$1.dll"; }
@@ -78,6 +80,13 @@ section "The data plane's local cache: persisting one change" \
   "CacheBench (in-process): a group of N routes, then single-route changes applied one by one; each version persisted alternately as a journal record (the cache as built) and as a whole-group checkpoint (what every version cost before the journal); medians, p99, bytes per change."
 for routes in ${cache_routes//,/ }; do
   dotnet "$(bin CacheBench)" --routes "$routes" --changes "$cache_changes" 2>&1 | grep '^cache' >>"$out"
+done
+endsection
+
+section "Fleet: many data planes on one group (FleetSim)" \
+  "FleetSim: simulated data planes doing over the wire what a DP does (its own connection code, subscription, change feed, heartbeat), 100 sharing one Orleans client; one embedded silo, then three PostgreSQL silos with mutual TLS; propagation until every DP holds the version, silo CPU per change and per idle second (alone, then with the fleet), heartbeats/s, RSS."
+for silos in 1 3; do
+  dotnet "$(bin FleetSim)" --silos "$silos" --dps "$fleet_dps" --per-client 100 --changes "$fleet_changes" 2>&1 | grep '^fleet' >>"$out"
 done
 endsection
 
