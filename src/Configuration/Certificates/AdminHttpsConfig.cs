@@ -13,41 +13,9 @@ public sealed record AdminHttpsConfig(string Cert, string CertKey, string? CaCer
     public const string Prefix = "deployment:admin:admin_api_mtls:";
 
     /// <summary>Reads the files; throws <see cref="GatewayConfigException"/> naming the key.</summary>
-    public AdminCertificates Load()
-    {
-        X509Certificate2 certificate;
-        try
-        {
-            certificate = X509Certificate2.CreateFromPemFile(Cert, CertKey);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var missingCert = !File.Exists(Cert);
-            throw ConfigReader.Invalid(Prefix + (missingCert ? "admin_ssl_cert" : "admin_ssl_cert_key"), missingCert ? Cert : CertKey,
-                e is UnauthorizedAccessException ? "not readable by this process" : "file not found");
-        }
-        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
-        {
-            throw ConfigReader.Invalid(Prefix + "admin_ssl_cert_key", CertKey,
-                $"the certificate ({Cert}) and this key could not be read as a pair: {e.Message} (expected PEM, an unencrypted private key matching the certificate)");
-        }
-        if (CaCert is null)
-        {
-            return new AdminCertificates(certificate, null);
-        }
-        var cas = new X509Certificate2Collection();
-        try
-        {
-            cas.ImportFromPemFile(CaCert);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
-        {
-            throw ConfigReader.Invalid(Prefix + "admin_ssl_ca_cert", CaCert, e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : e.Message);
-        }
-        return cas.Count > 0
-            ? new AdminCertificates(certificate, cas)
-            : throw ConfigReader.Invalid(Prefix + "admin_ssl_ca_cert", CaCert, "no PEM CERTIFICATE block could be read");
-    }
+    public AdminCertificates Load() => new(
+        PemFiles.LoadPair(Prefix + "admin_ssl_cert", Cert, Prefix + "admin_ssl_cert_key", CertKey),
+        CaCert is null ? null : PemFiles.LoadBundle(Prefix + "admin_ssl_ca_cert", CaCert));
 }
 
 /// <summary>The Admin API's server certificate and, for mutual TLS, the CAs its clients must chain to.</summary>

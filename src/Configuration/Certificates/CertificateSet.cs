@@ -13,34 +13,8 @@ public sealed record CertificateSet(X509Certificate2 Certificate, X509Certificat
     /// </summary>
     public static CertificateSet Load(CertsConfig paths)
     {
-        var cas = new X509Certificate2Collection();
-        try
-        {
-            cas.ImportFromPemFile(paths.TrustedCaCert);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
-        {
-            throw ConfigReader.Invalid("deployment:certs:trusted_ca_cert", paths.TrustedCaCert, Why(e, "a PEM file of CA certificates"));
-        }
-        if (cas.Count == 0)
-        {
-            throw ConfigReader.Invalid("deployment:certs:trusted_ca_cert", paths.TrustedCaCert, "no PEM CERTIFICATE block could be read (each -----BEGIN CERTIFICATE----- must start a line of its own)");
-        }
-        X509Certificate2 certificate;
-        try
-        {
-            certificate = X509Certificate2.CreateFromPemFile(paths.Cert, paths.CertKey);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var key = File.Exists(paths.Cert) ? "deployment:certs:cert_key" : "deployment:certs:cert";
-            throw ConfigReader.Invalid(key, key.EndsWith("key", StringComparison.Ordinal) ? paths.CertKey : paths.Cert, Why(e, "a readable PEM file"));
-        }
-        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
-        {
-            throw ConfigReader.Invalid("deployment:certs:cert_key", paths.CertKey,
-                $"the certificate ({paths.Cert}) and this key could not be read as a pair: {e.Message} (expected PEM, an unencrypted private key matching the certificate)");
-        }
+        var cas = PemFiles.LoadBundle("deployment:certs:trusted_ca_cert", paths.TrustedCaCert);
+        var certificate = PemFiles.LoadPair("deployment:certs:cert", paths.Cert, "deployment:certs:cert_key", paths.CertKey);
         var now = DateTime.UtcNow;
         if (certificate.NotAfter.ToUniversalTime() < now || certificate.NotBefore.ToUniversalTime() > now)
         {
@@ -55,11 +29,4 @@ public sealed record CertificateSet(X509Certificate2 Certificate, X509Certificat
         }
         return set;
     }
-
-    private static string Why(Exception e, string expected) => e switch
-    {
-        FileNotFoundException or DirectoryNotFoundException => "file not found",
-        UnauthorizedAccessException => "not readable by this process",
-        _ => $"expected {expected}: {e.Message}",
-    };
 }
