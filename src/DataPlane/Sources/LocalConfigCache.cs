@@ -99,11 +99,7 @@ public sealed class LocalConfigCache(string dataDir, string group)
     /// <summary>Writes what is queued now; returns how long to rest (after a checkpoint).</summary>
     private TimeSpan WriteQueued(ILogger logger)
     {
-        var batch = new List<ProxyConfig>();
-        while (_queue.TryDequeue(out var next))
-        {
-            batch.Add(next);
-        }
+        var batch = Drain();
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -120,12 +116,18 @@ public sealed class LocalConfigCache(string dataDir, string group)
     /// <summary>Writes versions still waiting for their turn now (at shutdown).</summary>
     public void Flush()
     {
+        Write(Drain());
+    }
+
+    /// <summary>Every version queued so far, in the order applied.</summary>
+    private List<ProxyConfig> Drain()
+    {
         var batch = new List<ProxyConfig>();
         while (_queue.TryDequeue(out var next))
         {
             batch.Add(next);
         }
-        Write(batch);
+        return batch;
     }
 
     /// <summary>Writes <paramref name="config"/> unless a newer one is already on disk.</summary>

@@ -1,7 +1,7 @@
-using OrleansGateway.Configuration;
 using Microsoft.AspNetCore.Connections;
 using Orleans.Connections.Security;
 using Orleans.Serialization;
+using OrleansGateway.Configuration;
 using OrleansGateway.Configuration.Certificates;
 using OrleansGateway.Contracts.Security;
 
@@ -24,13 +24,13 @@ internal sealed class GatewayClientCheck(ILogger logger, Serializer<GatewayPream
     public Func<ConnectionDelegate, ConnectionDelegate> Middleware => next => async connection =>
     {
         var certificate = connection.Features.Get<ITlsConnectionFeature>()?.RemoteCertificate;
-        if (certificate is null || PeerIdentity.Of(certificate) is { IsSilo: true })
+        var identity = certificate is null ? null : PeerIdentity.Of(certificate);
+        if (certificate is null || identity is null or { IsSilo: true })
         {
             // No TLS on this connection means the TLS middleware refused it already; silos are trusted with any id.
             await next(connection);
             return;
         }
-        var identity = PeerIdentity.Of(certificate);
         using var timeout = new CancellationTokenSource(PreambleTimeout);
         GrainId? clientId;
         try
