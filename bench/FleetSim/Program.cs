@@ -83,6 +83,8 @@ try
     var idleFleet = await CpuAsync(processes, () => Task.Delay(TimeSpan.FromSeconds(idleSeconds)));
     var beatsPerSecond = (fleet.Values.SelectMany(m => m).Sum(d => d.Heartbeats) - beatsBefore) / (double)idleSeconds;
 
+    var appliedBefore = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Applied));
+    var fetchesBefore = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Fetches));
     var latencies = new List<double>();
     var lagging = 0;
     var changeCpu = await CpuAsync(processes, async () =>
@@ -108,6 +110,8 @@ try
         }
     });
     latencies.Sort();
+    var applied = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Applied)) - appliedBefore;
+    var fetches = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Fetches)) - fetchesBefore;
     var rss = processes.Select(p => Rss(p.Process.Pid)).ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"fleet silos={silos} tls={(db is null ? "loopback" : tls ? "on" : "off")} groups={groups} dps_per_group={dps} per_client={perClient} routes={routes} changes={changes} " +
@@ -115,7 +119,7 @@ try
         $"cpu_ms_per_change={changeCpu.Sum() / changes:F2} ({string.Join('/', changeCpu.Select(c => (c / changes).ToString("F2", CultureInfo.InvariantCulture)))}) " +
         $"idle_cpu_pct_alone={string.Join('/', idleAlone.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
         $"idle_cpu_pct_with_fleet={string.Join('/', idleFleet.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
-        $"heartbeats_per_s={beatsPerSecond:F0} connect_s={connectSeconds:F1} silo_rss_mb={string.Join('/', rss.Select(r => r / 1024 / 1024))}"));
+        $"pushes_applied={applied} fetches={fetches} heartbeats_per_s={beatsPerSecond:F0} connect_s={connectSeconds:F1} silo_rss_mb={string.Join('/', rss.Select(r => r / 1024 / 1024))}"));
     stop.Cancel();
     await Task.WhenAll(heartbeats);
 }

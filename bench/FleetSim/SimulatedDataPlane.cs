@@ -1,52 +1,80 @@
-using Orleans.Streams;
+using OrleansGateway.Contracts.Feed;
 using OrleansGateway.Contracts.Grains;
-using OrleansGateway.Contracts.Streams;
 
 namespace OrleansGateway.FleetSim;
 
 /// <summary>
-/// One data plane as the control plane sees it: what <c>ConfigSourceSupervisor</c> sends over the wire, on a client
-/// shared with other simulated data planes of its group. A full load (<c>Export</c>), a stream subscription of its
-/// own, on every hint newer than its version the change feed (<c>GetChangesSince</c>, a full load on a reset), and a
-/// heartbeat every 2 s under its own instance id. It keeps only the version (compiling routes is local work).
+/// One data plane as the control plane sees it: what <c>ConfigSourceSupervisor</c> sends and receives over the wire,
+/// on a client shared with other simulated data planes of its group. A receiver (Orleans observer) of its own,
+/// registered by its first heartbeat before a full load (<c>Export</c>); a push whose delta continues its version is
+/// applied with no call, a hint or a gap that stays 100 ms makes it ask for the changes (<c>GetChangesSince</c>, a
+/// full load on a reset); a heartbeat every 2 s under its own instance id, which also catches up a missed push. It
+/// keeps only the version (compiling routes is local work).
 /// </summary>
-internal sealed class SimulatedDataPlane(IClusterClient client, string group, string instanceId)
+internal sealed class SimulatedDataPlane(IClusterClient client, string group, string instanceId) : IGroupFollower
 {
-    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(100);
     private readonly SemaphoreSlim _applying = new(1, 1);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
-    private StreamSubscriptionHandle<GroupChanged>? _subscription;
+    private IGroupFollower? _reference;
     private long _version;
 
     public long Version => Volatile.Read(ref _version);
 
     public long Heartbeats { get; private set; }
 
+    /// <summary>Pushes applied without a call, and change-feed or export calls made.</summary>
+    public long Applied;
+
+    public long Fetches;
+
     public async Task StartAsync()
     {
+        _reference = client.CreateObjectReference<IGroupFollower>(this);
+        await HeartbeatOnceAsync();
         var export = await client.GetGrain<IGatewayGroupGrain>(group).Export();
-        Volatile.Write(ref _version, export.Version);
-        var stream = client.GetStreamProvider(GroupStreams.Provider).GetStream<GroupChanged>(StreamId.Create(GroupStreams.Namespace, group));
-        _subscription = await stream.SubscribeAsync((change, _) => OnChangeAsync(change));
+        Volatile.Write(ref _version, Math.Max(Version, export.Version));
     }
 
-    private async Task OnChangeAsync(GroupChanged change)
+    private Task<long> HeartbeatOnceAsync() =>
+        client.GetGrain<IGroupFeedGrain>(group).Heartbeat(_reference!, new DataPlaneHeartbeat(instanceId, "fleetsim", Version, "control_plane", _startedAt));
+
+    public Task OnChanged(GroupChanged change)
     {
-        if (change.Version <= Version)
+        var version = Version;
+        if (change.Version <= version)
         {
-            return;
+            return Task.CompletedTask;
         }
+        if (change.Delta is { ResetRequired: false } delta && delta.FromVersion <= version)
+        {
+            // Applied in place, as the data plane applies a continuing delta (the simulator keeps no routes).
+            InterlockedMax(ref _version, change.Version);
+            Interlocked.Increment(ref Applied);
+            return Task.CompletedTask;
+        }
+        return change.PreviousVersion > version ? WaitForGapAsync(change.PreviousVersion) : FetchAsync();
+    }
+
+    private async Task WaitForGapAsync(long needed)
+    {
+        await Task.Delay(GapWait);
+        if (Version < needed)
+        {
+            await FetchAsync();
+        }
+    }
+
+    private async Task FetchAsync()
+    {
         await _applying.WaitAsync();
         try
         {
-            if (change.Version <= Version)
-            {
-                return;
-            }
             var grain = client.GetGrain<IGatewayGroupGrain>(group);
             var changes = await grain.GetChangesSince(Version);
             var next = changes.ResetRequired ? (await grain.Export()).Version : changes.ToVersion;
-            Volatile.Write(ref _version, Math.Max(Version, next));
+            Interlocked.Increment(ref Fetches);
+            InterlockedMax(ref _version, next);
         }
         finally
         {
@@ -54,22 +82,35 @@ internal sealed class SimulatedDataPlane(IClusterClient client, string group, st
         }
     }
 
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+
     /// <summary>Heartbeats until <paramref name="stop"/>, starting at a random point of the period (as DPs started at random times).</summary>
     public async Task HeartbeatAsync(CancellationToken stop)
     {
-        var registry = client.GetGrain<IDataPlaneRegistryGrain>(group);
         try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)HeartbeatInterval.TotalMilliseconds)), stop);
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)FeedTiming.HeartbeatInterval.TotalMilliseconds)), stop);
             while (!stop.IsCancellationRequested)
             {
-                var cpVersion = await registry.Heartbeat(new DataPlaneHeartbeat(instanceId, "fleetsim", Version, "control_plane", _startedAt));
+                var cpVersion = await HeartbeatOnceAsync();
                 Heartbeats++;
                 if (cpVersion > Version)
                 {
-                    await OnChangeAsync(new GroupChanged(group, cpVersion, cpVersion - 1, [], false));
+                    await FetchAsync();
                 }
-                await Task.Delay(HeartbeatInterval, stop);
+                await Task.Delay(FeedTiming.HeartbeatInterval, stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -79,9 +120,10 @@ internal sealed class SimulatedDataPlane(IClusterClient client, string group, st
 
     public async Task StopAsync()
     {
-        if (_subscription is not null)
+        if (_reference is not null)
         {
-            await _subscription.UnsubscribeAsync();
+            await client.GetGrain<IGroupFeedGrain>(group).Leave(instanceId);
+            client.DeleteObjectReference<IGroupFollower>(_reference);
         }
     }
 }

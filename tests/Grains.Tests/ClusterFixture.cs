@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.TestingHost;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Grains.Feed;
 using OrleansGateway.Grains.Observability;
 using OrleansGateway.Grains.Storage;
 using OrleansGateway.Contracts.Scheduling;
@@ -12,7 +12,7 @@ using OrleansGateway.Snapshots.Stores;
 
 namespace OrleansGateway.Grains.Tests;
 
-/// <summary>One in-process silo with the real SQLite group store in a temporary folder, and a client with streams.</summary>
+/// <summary>One in-process silo with the real SQLite group store in a temporary folder, and a client.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     private static readonly string Folder = Path.Combine(Path.GetTempPath(), "og-grains-tests-" + Guid.NewGuid().ToString("N"));
@@ -56,8 +56,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddMetrics();
             silo.Services.AddSingleton<ControlPlaneMetrics>();
             silo.AddActivityPropagation();
-            silo.AddMemoryGrainStorage(GroupStreams.PubSubStore);
-            silo.AddMemoryStreams(GroupStreams.Provider);
+            silo.AddGroupFeed();
             silo.AddStartupTask((sp, ct) => sp.GetRequiredService<IGroupStore>().InitializeAsync(ct));
             silo.UseInMemoryReminderService();
             silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = SnapshotSchedule.MinimumReminderPeriod);
@@ -70,7 +69,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
         public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) =>
-            client.AddMemoryStreams(GroupStreams.Provider).AddActivityPropagation();
+            client.AddActivityPropagation();
     }
 }
 

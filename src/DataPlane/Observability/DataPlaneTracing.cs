@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Contracts.Feed;
 
 namespace OrleansGateway.DataPlane.Observability;
 

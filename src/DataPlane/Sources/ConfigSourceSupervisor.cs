@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using OrleansGateway.Configuration;
+using OrleansGateway.Contracts.Feed;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.DataPlane.Observability;
 using OrleansGateway.DataPlane.Proxy;
@@ -9,9 +11,12 @@ namespace OrleansGateway.DataPlane.Sources;
 /// The one place that decides where the data plane's configuration comes from (ARCHITECTURE.md's state machine):
 /// <list type="bullet">
 /// <item><c>cache</c>: at start, the local cache is served at once, if there is one;</item>
-/// <item><c>control_plane</c>: connected to the silo cluster as an Orleans client: full load, then the group's stream
-/// (hints) plus a heartbeat every <see cref="HeartbeatInterval"/> that registers the data plane and reports the
-/// group's version, so a missed hint costs at most one interval;</item>
+/// <item><c>control_plane</c>: connected to the silo cluster as an Orleans client: registered with the silo it is
+/// connected through by a heartbeat every <see cref="HeartbeatInterval"/>, then a full load (or the changes since the
+/// cached version); after that the silo pushes every commit, with the change itself when small: one that continues
+/// the served version is applied without a call, any other makes the data plane ask for the changes since its
+/// version. The heartbeat's answer is the newest version the silo knows, so a missed push costs at most one
+/// interval;</item>
 /// <item><c>fallback</c>: the control plane has been unreachable for <c>fallback_after</c>: poll the fallback store
 /// every <c>poll_interval</c> while still trying the control plane; when it answers, reload from it and stop polling;</item>
 /// <item><c>standalone</c> (<c>role_data_plane.config_provider: yaml</c>, the seed's manual mode): never contacts a
@@ -30,7 +35,7 @@ public sealed class ConfigSourceSupervisor(
     ILogger<ConfigSourceSupervisor> logger,
     TimeProvider time) : BackgroundService
 {
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan HeartbeatInterval = FeedTiming.HeartbeatInterval;
 
     /// <summary>How long to wait before trying silos again that belong to another service (a configuration fault).</summary>
     public static readonly TimeSpan MismatchBackoff = TimeSpan.FromSeconds(30);
@@ -43,7 +48,14 @@ public sealed class ConfigSourceSupervisor(
     private IControlPlaneLink? _connection;
     private DateTimeOffset _lastContact;
     private DateTimeOffset _lastPoll = DateTimeOffset.MinValue;
-    private long _hintedVersion;
+    /// <summary>How long a push that leaves a gap waits for the push before it.</summary>
+    private static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(100);
+
+    private readonly ConcurrentQueue<GroupChanged> _pushes = new();
+
+    /// <summary>Pushes received but not applied yet, by the version they start from (the supervisor's loop only).</summary>
+    private readonly SortedList<long, GroupChanged> _held = [];
+    private DateTimeOffset _gapSince = DateTimeOffset.MinValue;
     private DateTimeOffset _lastErrorLog = DateTimeOffset.MinValue;
     private string? _lastErrorKind;
     private string? _lastLoadError;
@@ -116,11 +128,16 @@ public sealed class ConfigSourceSupervisor(
                 await PollFallbackAsync("fallback", stoppingToken);
                 _lastPoll = now;
             }
-            // Sleep until the next heartbeat, or until a stream hint asks for a reload.
+            // Sleep until the next heartbeat, or until a push arrives.
             await _wake.WaitAsync(_connection is null ? TimeSpan.FromSeconds(1) : HeartbeatInterval, stoppingToken);
-            if (_connection is not null && _hintedVersion > holder.Current.Version)
+            if (_connection is not null)
             {
-                await ReloadAsync("a change hint");
+                await ApplyPushesAsync();
+            }
+            else
+            {
+                _pushes.Clear();
+                _held.Clear();
             }
         }
     }
@@ -133,7 +150,9 @@ public sealed class ConfigSourceSupervisor(
         {
             // A hard bound: while the CP is down, an attempt must not hold up fallback polling.
             connection = await connecting.WaitAsync(CallTimeout, stoppingToken);
-            await connection.SubscribeAsync(Group, OnChangeAsync);
+            connection.Follow(Group, OnChangeAsync);
+            // Registered before the load: a commit after the load is pushed, one before it is in the load.
+            await connection.HeartbeatAsync(Heartbeat()).WaitAsync(CallTimeout, stoppingToken);
             _connection = connection;
             if (!await ReloadAsync("connect", quiet: true))
             {
@@ -233,25 +252,128 @@ public sealed class ConfigSourceSupervisor(
             : text + $" (the silo closed the connection: it was stopping, deployment.orleans.cluster_id is not the silos', or it refused this data plane's certificate — another CA, expired, or not for group '{config.GatewayGroupId}': the silo's log names the reason)";
     }
 
-    private Task OnChangeAsync(Contracts.Streams.GroupChanged change)
+    /// <summary>A push from the silo (on an Orleans thread): queued for the supervisor's loop, which applies in order.</summary>
+    private Task OnChangeAsync(GroupChanged change)
     {
         if (change.Version > holder.Current.Version)
         {
-            _tracing.Remember(change);
-            Interlocked.Exchange(ref _hintedVersion, Math.Max(change.Version, Interlocked.Read(ref _hintedVersion)));
+            _pushes.Enqueue(change);
             _wake.Release();
         }
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Applies the queued pushes in version order: a delta that starts at or before the served version (and ends
+    /// after it) directly, with no call. Orleans may deliver two pushes out of order, so a push that leaves a gap
+    /// waits up to <see cref="GapWait"/> for the one before it; a hint, a reset or a gap that stays makes the data
+    /// plane ask for the changes since its version.
+    /// </summary>
+    private async Task ApplyPushesAsync()
+    {
+        while (_pushes.TryDequeue(out var change))
+        {
+            if (change.Version <= holder.Current.Version)
+            {
+                continue;
+            }
+            _tracing.Remember(change);
+            if (!_held.TryGetValue(change.PreviousVersion, out var same) || same.Version < change.Version)
+            {
+                _held[change.PreviousVersion] = change;
+            }
+        }
+        var fetch = false;
+        while (_held.Count > 0)
+        {
+            var current = holder.Current;
+            var next = _held.Values[0];
+            if (next.Version <= current.Version)
+            {
+                _held.RemoveAt(0);
+                continue;
+            }
+            if (next.PreviousVersion > current.Version)
+            {
+                break; // a gap: the push before it may still arrive
+            }
+            _held.RemoveAt(0);
+            if (next.Delta is { ResetRequired: false } delta && delta.FromVersion <= current.Version && current.Source != "empty" && ApplyPushed(delta))
+            {
+                continue;
+            }
+            fetch = true;
+            break;
+        }
+        if (!fetch && _held.Count > 0)
+        {
+            var now = time.GetUtcNow();
+            if (_gapSince == DateTimeOffset.MinValue)
+            {
+                _gapSince = now;
+            }
+            var waited = now - _gapSince;
+            if (waited >= GapWait)
+            {
+                fetch = true;
+            }
+            else
+            {
+                _ = Task.Delay(GapWait - waited, time).ContinueWith(_ => _wake.Release(), TaskScheduler.Default);
+            }
+        }
+        else
+        {
+            _gapSince = DateTimeOffset.MinValue;
+        }
+        if (fetch)
+        {
+            _held.Clear();
+            _gapSince = DateTimeOffset.MinValue;
+            await ReloadAsync("a change hint");
+        }
+    }
+
+    private bool ApplyPushed(ChangeSet delta)
+    {
+        var current = holder.Current;
+        using var activity = _tracing.StartApply(Group, "control_plane", "a push", current.Version);
+        try
+        {
+            // A delta holds each changed resource's latest state, so one that starts before the served version takes
+            // it to the delta's end as well: say so, and the cache journals it as a continuation.
+            if (delta.FromVersion < current.Version)
+            {
+                delta = delta with { FromVersion = current.Version };
+            }
+            var next = current.WithChanges(delta, "control_plane", time.GetUtcNow(), time);
+            var applied = holder.TryApply(next);
+            DataPlaneTracing.Finish(activity, applied ? next.Version : null);
+            if (applied)
+            {
+                logger.LogInformation("Applied group {Group} version {Version} from the control plane after a push (changes, {Routes} routes)",
+                    Group, next.Version, next.Routes.Count);
+                _lastContact = time.GetUtcNow();
+                status.Synced(_lastContact);
+            }
+            return applied;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            DataPlaneTracing.Finish(activity, null, failed: true);
+            logger.LogWarning(e, "Could not apply a pushed change of group {Group} to version {Version}; asking the control plane instead", Group, delta.ToVersion);
+            return false;
+        }
+    }
+
+    private DataPlaneHeartbeat Heartbeat() => new(_instanceId, Environment.MachineName, holder.Current.Version, status.Mode, _startedAt);
 
     /// <summary>The heartbeat registers this data plane and learns the group's version; false when the CP did not answer.</summary>
     private async Task<bool> HeartbeatAsync()
     {
         try
         {
-            var registry = _connection!.Grains.GetGrain<IDataPlaneRegistryGrain>(Group);
-            var version = await registry.Heartbeat(new DataPlaneHeartbeat(_instanceId, Environment.MachineName, holder.Current.Version, status.Mode, _startedAt))
-                .WaitAsync(CallTimeout);
+            var version = await _connection!.HeartbeatAsync(Heartbeat()).WaitAsync(CallTimeout);
             _lastContact = time.GetUtcNow();
             if (version > holder.Current.Version)
             {

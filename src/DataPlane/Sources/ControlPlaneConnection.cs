@@ -4,14 +4,14 @@ using OrleansGateway.Configuration;
 using OrleansGateway.Configuration.Certificates;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Security;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Contracts.Feed;
 
 namespace OrleansGateway.DataPlane.Sources;
 
 /// <summary>
 /// One Orleans client connection to the control plane, owned by the data plane (not <c>UseOrleansClient</c> on the web
 /// host, which would hold Kestrel until the cluster answers). It fails fast when no gateway answers; the supervisor
-/// decides when to try again, and builds a fresh connection — with a fresh stream subscription — every time.
+/// decides when to try again, and builds a fresh connection — with a fresh receiver of the group's pushes — every time.
 /// </summary>
 /// <remarks>
 /// Every connect asks the answering silo which cluster and service it belongs to (<see cref="IClusterIdentityGrain"/>):
@@ -70,7 +70,6 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
                 // The id names the group: silos let a data plane read that group only (and, under mutual TLS, only
                 // when its certificate names the group too).
                 client.UseClientId(DataPlaneClientId.NewKey(config.GatewayGroupId));
-                client.AddMemoryStreams(GroupStreams.Provider);
                 client.AddActivityPropagation(); // grain calls continue the caller's trace (an apply's)
                 client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
@@ -126,7 +125,9 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
         }
     }
 
-    public Task SubscribeAsync(string group, Func<GroupChanged, Task> onChange) => _link.SubscribeAsync(group, onChange);
+    public void Follow(string group, Func<GroupChanged, Task> onChange) => _link.Follow(group, onChange);
+
+    public Task<long> HeartbeatAsync(DataPlaneHeartbeat heartbeat) => _link.HeartbeatAsync(heartbeat);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Contracts.Feed;
+using OrleansGateway.Contracts.Grains;
 
 namespace OrleansGateway.DataPlane.Sources;
 
@@ -10,8 +11,14 @@ public interface IControlPlaneLink : IAsyncDisposable
 {
     IGrainFactory Grains { get; }
 
-    /// <summary>Subscribes to the group's change hints (a fresh subscription on every link).</summary>
-    Task SubscribeAsync(string group, Func<GroupChanged, Task> onChange);
+    /// <summary>
+    /// Creates this link's receiver of the group's pushes (a fresh one on every link); pushes start with the first
+    /// <see cref="HeartbeatAsync"/>, which registers it with the silo the link is connected through.
+    /// </summary>
+    void Follow(string group, Func<GroupChanged, Task> onChange);
+
+    /// <summary>Registers (refreshes) the receiver and reports the data plane; returns the newest version the silo knows.</summary>
+    Task<long> HeartbeatAsync(DataPlaneHeartbeat heartbeat);
 }
 
 /// <summary>Opens a link; throws when the control plane does not answer within the attempt's bound.</summary>

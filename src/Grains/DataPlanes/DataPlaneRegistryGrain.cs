@@ -4,50 +4,135 @@ using OrleansGateway.Grains.Observability;
 namespace OrleansGateway.Grains.DataPlanes;
 
 /// <summary>
-/// Keeps the group's data planes in memory only: heartbeats every few seconds rebuild it within one interval after
-/// the grain moves to another silo, so persisting it would buy nothing. Status as in API7's instance list:
-/// <c>healthy</c> (heard from, at the group's version), <c>lagging</c> (heard from, behind), <c>lost</c> (silent for
-/// 15 s). Instances silent for 10 minutes are forgotten. Heartbeats refresh the <c>og_cp_dataplanes</c> gauge at most
-/// once a second (a copy of every instance per heartbeat would cost O(instances²) with hundreds of data planes); the
-/// gauge judges silence itself, so a data plane that stops heartbeating still turns <c>lost</c> on time.
+/// Keeps the group's data planes in memory only: the silos' reports rebuild it within one report interval after the
+/// grain moves to another silo (a report it cannot place answers "send everything"), so persisting it would buy
+/// nothing. Each silo reports what changed among its followers of the group; a follower attached to a silo counts as
+/// seen at that silo's latest report, and as seen at its own last heartbeat once the silo reports it removed (expired,
+/// left) or stops reporting (the silo died). Status as in API7's instance list: <c>healthy</c> (heard from, at the
+/// group's version), <c>lagging</c> (heard from, behind), <c>lost</c> (silent for 15 s). Instances silent for 10
+/// minutes are forgotten. The <c>og_cp_dataplanes</c> gauge is refreshed at most once a second.
 /// </summary>
 public sealed class DataPlaneRegistryGrain(TimeProvider time, ControlPlaneMetrics metrics) : Grain, IDataPlaneRegistryGrain
 {
     private static readonly TimeSpan MetricsRefresh = TimeSpan.FromSeconds(1);
-    private readonly Dictionary<string, (DataPlaneHeartbeat Last, DateTimeOffset Seen)> _instances = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Instance> _instances = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SiloState> _silos = new(StringComparer.Ordinal);
     private DateTimeOffset _metricsAt = DateTimeOffset.MinValue;
     private long _metricsVersion = long.MinValue;
 
     private string Group => this.GetPrimaryKeyString();
 
-    public async Task<long> Heartbeat(DataPlaneHeartbeat heartbeat)
+    private sealed class SiloState(Guid epoch)
+    {
+        public Guid Epoch { get; } = epoch;
+        public long Sequence { get; set; } = -1;
+        public DateTimeOffset LastReport { get; set; }
+        public HashSet<string> Attached { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class Instance(DataPlaneHeartbeat last)
+    {
+        public DataPlaneHeartbeat Last { get; set; } = last;
+
+        /// <summary>The silo that carries it now; null once no silo does.</summary>
+        public SiloState? Silo { get; set; }
+
+        /// <summary>Last heard of, while no silo carries it.</summary>
+        public DateTimeOffset Detached { get; set; }
+
+        public DateTimeOffset Seen => Silo?.LastReport ?? Detached;
+    }
+
+    public async Task<FollowerReportAck> Report(FollowerReport report)
     {
         var now = time.GetUtcNow();
-        var isNew = !_instances.ContainsKey(heartbeat.InstanceId);
-        _instances[heartbeat.InstanceId] = (heartbeat, now);
-        var info = await GrainFactory.GetGrain<IGatewayGroupGrain>(Group).GetInfo();
-        var version = info.Group?.Version ?? -1;
-        if (isNew || version != _metricsVersion || now - _metricsAt >= MetricsRefresh)
+        var version = await GroupVersionAsync();
+        _silos.TryGetValue(report.Silo, out var silo);
+        if (!report.Full && (silo is null || silo.Epoch != report.Epoch || report.Sequence != silo.Sequence + 1))
+        {
+            return new FollowerReportAck(version, SendFull: true);
+        }
+        if (silo is null || silo.Epoch != report.Epoch)
+        {
+            if (silo is not null)
+            {
+                Detach(silo, silo.LastReport); // the silo restarted: its previous incarnation's followers are gone
+            }
+            silo = new SiloState(report.Epoch);
+            _silos[report.Silo] = silo;
+        }
+        if (report.Full)
+        {
+            var listed = report.Upserted.Select(h => h.InstanceId).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in silo.Attached.Where(id => !listed.Contains(id)).ToList())
+            {
+                DetachOne(silo, id, silo.LastReport);
+            }
+        }
+        silo.Sequence = report.Sequence;
+        silo.LastReport = now;
+        foreach (var heartbeat in report.Upserted)
+        {
+            if (!_instances.TryGetValue(heartbeat.InstanceId, out var instance))
+            {
+                instance = new Instance(heartbeat);
+                _instances[heartbeat.InstanceId] = instance;
+            }
+            instance.Last = heartbeat;
+            if (instance.Silo != silo)
+            {
+                instance.Silo?.Attached.Remove(heartbeat.InstanceId);
+                instance.Silo = silo;
+                silo.Attached.Add(heartbeat.InstanceId);
+            }
+        }
+        foreach (var removed in report.Removed)
+        {
+            DetachOne(silo, removed.InstanceId, now - removed.SilentFor);
+        }
+        if (report.Upserted.Count > 0 || report.Removed.Count > 0 || version != _metricsVersion || now - _metricsAt >= MetricsRefresh)
         {
             Forget(now);
             metrics.DataPlanes(Group, new DataPlaneSightings(_instances.Values.Select(i => (i.Seen, i.Last.Version)).ToList(), Math.Max(0, version)));
             (_metricsAt, _metricsVersion) = (now, version);
         }
-        return version;
+        return new FollowerReportAck(version, SendFull: false);
     }
+
+    private void Detach(SiloState silo, DateTimeOffset seen)
+    {
+        foreach (var id in silo.Attached.ToList())
+        {
+            DetachOne(silo, id, seen);
+        }
+    }
+
+    private void DetachOne(SiloState silo, string id, DateTimeOffset seen)
+    {
+        silo.Attached.Remove(id);
+        if (_instances.TryGetValue(id, out var instance) && instance.Silo == silo)
+        {
+            instance.Silo = null;
+            instance.Detached = seen;
+        }
+    }
+
+    private async Task<long> GroupVersionAsync() =>
+        (await GrainFactory.GetGrain<IGatewayGroupGrain>(Group).GetInfo()).Group?.Version ?? -1;
 
     /// <summary>Drops instances not seen for <see cref="DataPlaneSightings.Forget"/> (every restart of a DP is a new instance).</summary>
     private void Forget(DateTimeOffset now)
     {
-        foreach (var stale in _instances.Where(i => now - i.Value.Seen > DataPlaneSightings.Forget).Select(i => i.Key).ToList())
+        foreach (var (id, instance) in _instances.Where(i => now - i.Value.Seen > DataPlaneSightings.Forget).ToList())
         {
-            _instances.Remove(stale);
+            instance.Silo?.Attached.Remove(id);
+            _instances.Remove(id);
         }
     }
 
     public async Task<IReadOnlyList<DataPlaneInstance>> List()
     {
-        var version = (await GrainFactory.GetGrain<IGatewayGroupGrain>(Group).GetInfo()).Group?.Version ?? 0;
+        var version = Math.Max(0, await GroupVersionAsync());
         var now = time.GetUtcNow();
         Forget(now);
         return _instances.Values

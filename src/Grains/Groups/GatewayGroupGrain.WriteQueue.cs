@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Grains.Observability;
 using OrleansGateway.Grains.Storage;
@@ -10,7 +11,7 @@ namespace OrleansGateway.Grains.Groups;
 /// Group commit for single-resource writes. Put/Post/Patch/Delete are <c>[AlwaysInterleave]</c>: each validates
 /// against the in-memory state (which already holds the writes queued before it), takes the next version, applies
 /// itself to memory and queues; one flush loop commits everything queued in one store transaction, then answers the
-/// writers and publishes their changes in version order. Writes therefore cost one transaction per batch, not per
+/// writers and pushes the batch's changes to data planes as one delta. Writes therefore cost one transaction per batch, not per
 /// write, under load. Reads are not interleaved with writes (Orleans runs a read only when no write is in flight),
 /// so they never see a version that is not durable. If a commit fails, every queued write fails and the state is
 /// reloaded from the store before anything else runs (the barrier).
@@ -96,10 +97,9 @@ public sealed partial class GatewayGroupGrain
             {
                 write.Done.TrySetResult(CommitOutcome.Committed);
             }
-            foreach (var write in batch)
-            {
-                await PublishAsync(write.Version, write.Version - 1, [write.Key], reset: false, write.Trace);
-            }
+            // One push for the whole batch: the delta from the committed version to the batch's last.
+            var delta = new ChangeSet(GroupId, commit.ExpectedVersion, commit.NewVersion, false, commit.Upserts, commit.Deletes, false);
+            Publish(commit.NewVersion, commit.ExpectedVersion, batch.Select(w => w.Key).Distinct().ToList(), reset: false, batch[^1].Trace, delta);
         }
     }
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Contracts.Feed;
+using OrleansGateway.Grains.Feed;
 using OrleansGateway.Grains.Observability;
 using OrleansGateway.Grains.Storage;
 
@@ -12,8 +12,9 @@ namespace OrleansGateway.Grains.Groups;
 
 /// <summary>
 /// Owns one gateway group: holds its resources in memory, is their only writer, gives every accepted write the next
-/// version, commits it to the <see cref="IGroupStore"/> (only the changed rows) before answering, and publishes a
-/// <see cref="GroupChanged"/> hint on the group's stream.
+/// version, commits it to the <see cref="IGroupStore"/> (only the changed rows) before answering, and pushes the
+/// commit (<see cref="GroupChanged"/>, with the change itself when small) to every silo's <see cref="FollowerHub"/>,
+/// which pushes it on to the data planes connected there: one message per silo from here, whatever the fleet's size.
 /// </summary>
 /// <remarks>
 /// Why a row-per-resource store and not Orleans' <c>IPersistentState</c>: <c>WriteStateAsync</c> rewrites the whole
@@ -30,12 +31,16 @@ public sealed partial class GatewayGroupGrain(
     ILogger<GatewayGroupGrain> logger,
     TimeProvider timeProvider,
     ILocalSiloDetails silo,
-    ControlPlaneMetrics metrics) : Grain, IGatewayGroupGrain
+    ControlPlaneMetrics metrics,
+    IClusterMembershipService membership,
+    IFollowerHubs hubs) : Grain, IGatewayGroupGrain
 {
     private readonly GroupResources _resources = new();
     private readonly ChangeLog _changes = new(options.Value.ChangeLogCapacity);
+    /// <summary>A commit whose changed resources' JSON exceeds this is pushed as a hint: followers fetch it.</summary>
+    internal const int MaxPushedDeltaChars = 256 * 1024;
+
     private GroupRecord? _group;
-    private IAsyncStream<GroupChanged>? _stream;
 
     private string GroupId => this.GetPrimaryKeyString();
 
@@ -47,15 +52,6 @@ public sealed partial class GatewayGroupGrain(
         if (_group is null && GroupId == options.Value.DefaultGroup)
         {
             await CreateRecordAsync("default", "the default gateway group", cancellationToken);
-        }
-
-        try
-        {
-            _stream = this.GetStreamProvider(GroupStreams.Provider).GetStream<GroupChanged>(StreamId.Create(GroupStreams.Namespace, GroupId));
-        }
-        catch (KeyNotFoundException)
-        {
-            logger.LogWarning("No stream provider {Provider}: changes of group {Group} are not published", GroupStreams.Provider, GroupId);
         }
     }
 
@@ -198,21 +194,33 @@ public sealed partial class GatewayGroupGrain(
         ? AdminResult.Fail(409, $"gateway group \"{group}\" was changed concurrently; retry the request", version)
         : AdminResult.Fail(503, $"the write to gateway group \"{group}\" could not be stored; nothing was changed, retry later", version);
 
-    /// <summary>Publishes a change hint carrying the trace context of the write (<paramref name="trace"/>).</summary>
-    private async Task PublishAsync(long version, long previous, IReadOnlyList<ResourceKey> changed, bool reset, ActivityContext trace)
+    /// <summary>
+    /// Pushes one commit (versions after <paramref name="previous"/> up to <paramref name="version"/>) to every active
+    /// silo's hub, one-way; <paramref name="delta"/> is what <c>GetChangesSince(previous)</c> answers, or null for a
+    /// hint. The write is durable already: a follower that misses the push reconciles by version at its next push or
+    /// heartbeat.
+    /// </summary>
+    private void Publish(long version, long previous, IReadOnlyList<ResourceKey> changed, bool reset, ActivityContext trace, ChangeSet? delta)
     {
-        if (_stream is null)
+        if (delta is not null && delta.Upserted.Sum(r => (long)r.Json.Length) > MaxPushedDeltaChars)
         {
-            return;
+            delta = null;
         }
-        try
+        var change = new GroupChanged(GroupId, version, previous, changed, reset, TraceContext.FormatTraceParent(trace), trace.TraceState, delta);
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
         {
-            await _stream.OnNextAsync(new GroupChanged(GroupId, version, previous, changed, reset, TraceContext.FormatTraceParent(trace), trace.TraceState));
-        }
-        catch (Exception e)
-        {
-            // The write is durable; subscribers reconcile by version, so a lost hint only delays them.
-            logger.LogWarning(e, "Could not publish change {Version} of gateway group {Group}", version, GroupId);
+            if (member.Status != SiloStatus.Active)
+            {
+                continue;
+            }
+            try
+            {
+                _ = hubs.On(member.SiloAddress).Publish(change);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Could not push change {Version} of gateway group {Group} to silo {Silo}", version, GroupId, member.SiloAddress);
+            }
         }
     }
 

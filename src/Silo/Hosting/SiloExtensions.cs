@@ -4,7 +4,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansGateway.Configuration;
 using OrleansGateway.Contracts.Grains;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Grains.Feed;
 using OrleansGateway.Grains.Groups;
 using OrleansGateway.Grains.Storage;
 using OrleansGateway.Persistence.PostgreSql;
@@ -33,9 +33,8 @@ public static class SiloExtensions
             {
                 UseEmbedded(silo, config);
             }
-            // Change hints should reach data planes in milliseconds: pull the stream queues every 10 ms (default 100 ms).
-            silo.AddMemoryStreams(GroupStreams.Provider, streams => streams.ConfigurePullingAgent(agent =>
-                agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10))));
+            // Changes reach data planes by push from the silo each is connected to (no stream queues to poll).
+            silo.AddGroupFeed();
             silo.UseGatewayTls(config);
             silo.AddDataPlaneBoundary();
             silo.AddGatewaySnapshots(config);
@@ -104,7 +103,7 @@ public static class SiloExtensions
         var path = Path.Combine(config.DataDir, "orleans-gateway.db");
         silo.Services.AddSingleton(_ => new SqliteDatabase(path, config.SqliteSynchronousFull));
         silo.Services.AddSingleton<IGroupStore, SqliteGroupStore>();
-        foreach (var name in new[] { GroupStreams.PubSubStore, ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME })
+        foreach (var name in new[] { ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME })
         {
             silo.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) =>
                 new SqliteGrainStorage(name, sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<Serializer>()));
@@ -126,7 +125,7 @@ public static class SiloExtensions
             a.Invariant = PostgreSqlSchema.Invariant;
             a.ConnectionString = connectionString;
         });
-        foreach (var name in new[] { GroupStreams.PubSubStore, ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME })
+        foreach (var name in new[] { ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME })
         {
             silo.AddAdoNetGrainStorage(name, a =>
             {

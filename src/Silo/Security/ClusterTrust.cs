@@ -12,8 +12,8 @@ namespace OrleansGateway.Silo.Security;
 /// </summary>
 /// <remarks>
 /// The secret is the cluster's: one row of the PostgreSQL database all silos share (created by the first silo), or a
-/// random one in the embedded single-silo form. It never goes to a client: calls addressed to clients (stream
-/// deliveries, observers) are sent without it.
+/// random one in the embedded single-silo form. It never goes to a client: calls addressed to clients (pushes to
+/// data planes' observers) are sent without it.
 /// </remarks>
 public sealed class ClusterTrust
 {

@@ -5,7 +5,7 @@ namespace OrleansGateway.Silo.Security;
 /// <summary>
 /// Incoming grain-call filter of every silo: a call that does not carry the cluster's token (<see cref="ClusterTrust"/>)
 /// came from a client through a gateway, and may only do what a data plane does (<see cref="DataPlaneSurface"/>):
-/// read its own group, follow its stream, register, ask the cluster's identity. Anything else — a write, another
+/// read its own group, heartbeat and receive its pushes, ask the cluster's identity. Anything else — a write, another
 /// group, the management grain — is refused with an exception the caller sees, and logged once a minute per caller
 /// kind and method.
 /// </summary>

@@ -1,11 +1,12 @@
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Security;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Contracts.Feed;
 
 namespace OrleansGateway.Silo.Security;
 
 /// <summary>
-/// What a client (a call without the silos' token) may call: exactly what <c>src/DataPlane</c> calls, scoped to the
+/// What a client (a call without the silos' token) may call: exactly what <c>src/DataPlane</c> calls (read its group,
+/// heartbeat and register its own receiver of the group's pushes), scoped to the
 /// group its client id names (<see cref="DataPlaneClientId"/>, checked against its certificate by the gateway), plus
 /// the Orleans runtime services every client uses. Everything else is refused.
 /// </summary>
@@ -17,7 +18,7 @@ public static class DataPlaneSurface
         var method = call.InterfaceMethod;
         var interfaceName = method.DeclaringType?.FullName ?? call.InterfaceName;
         // A grain's or system target's own timer ticks arrive as messages from itself that no filter stamped (the
-        // stream agents' alone, hundreds a second): let them through before anything is allocated.
+        // reminders' and the runtime's own): let them through before anything is allocated.
         if (call.SourceId == call.TargetId && interfaceName == TimerInterface)
         {
             return null;
@@ -38,17 +39,10 @@ public static class DataPlaneSurface
                 ? GroupRefusal(name, group, call.TargetId.Key.ToString())
                 : $"{name} is not open to data planes (they only read their group)";
         }
-        if (method.DeclaringType == typeof(IDataPlaneRegistryGrain))
+        if (method.DeclaringType == typeof(IGroupFeedGrain))
         {
-            return method.Name == nameof(IDataPlaneRegistryGrain.Heartbeat)
-                ? GroupRefusal(name, group, call.TargetId.Key.ToString())
-                : $"{name} is not open to data planes";
-        }
-        if (interfaceName == PubSubInterface)
-        {
-            return call.MethodName is "RegisterConsumer" or "UnregisterConsumer" or "GetAllSubscriptions"
-                ? StreamRefusal(name, group, call.TargetId.Key.ToString())
-                : $"{name} is not open to data planes";
+            return GroupRefusal(name, group, call.TargetId.Key.ToString())
+                ?? (method.Name == nameof(IGroupFeedGrain.Heartbeat) ? FollowerRefusal(name, source, call.Request.GetArgument(0)) : null);
         }
         if (call.TargetId.IsSystemTarget() && ClientRuntimeServices.Contains(interfaceName))
         {
@@ -57,7 +51,6 @@ public static class DataPlaneSurface
         return $"{name} is not open to data planes";
     }
 
-    private const string PubSubInterface = "Orleans.Streams.IPubSubRendezvousGrain";
     private const string TimerInterface = "Orleans.Runtime.IGrainTimerInvoker";
 
     /// <summary>
@@ -77,12 +70,20 @@ public static class DataPlaneSurface
             ? $"{name} on group '{group}': the caller is not a data plane (its client id names no group)"
             : $"{name} on group '{group}': this data plane serves group '{clientGroup}'";
 
-    /// <summary>The pub-sub grain's key is <c>provider/namespace/key</c>: only the caller's own group stream.</summary>
-    private static string? StreamRefusal(string name, string? clientGroup, string streamKey)
+    /// <summary>
+    /// A data plane registers a receiver of its own client only (an observer id is the client's id, '+', a scope), so
+    /// that it cannot direct a group's pushes to another client.
+    /// </summary>
+    private static string? FollowerRefusal(string name, GrainId caller, object? follower)
     {
-        var prefix = $"{GroupStreams.Provider}/{GroupStreams.Namespace}/";
-        return streamKey.StartsWith(prefix, StringComparison.Ordinal)
-            ? GroupRefusal(name, clientGroup, streamKey[prefix.Length..])
-            : $"{name} on stream '{streamKey}': data planes follow only their group's stream";
+        if (follower is not GrainReference reference)
+        {
+            return $"{name}: the receiver is not an observer";
+        }
+        var key = reference.GrainId.Key.ToString();
+        var own = caller.Key.ToString() + "+";
+        return reference.GrainId.Type == caller.Type && key.StartsWith(own, StringComparison.Ordinal)
+            ? null
+            : $"{name}: the receiver {reference.GrainId} is not an observer of the caller {caller}";
     }
 }

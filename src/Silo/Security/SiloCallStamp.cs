@@ -3,7 +3,7 @@ namespace OrleansGateway.Silo.Security;
 /// <summary>
 /// Outgoing grain-call filter of every silo: stamps calls to grains and system targets with the cluster's token, and
 /// strips it from calls to clients, so that a data plane never sees it (a grain's request context flows into the calls
-/// it makes, observer and stream deliveries included).
+/// it makes, pushes to data planes' observers included).
 /// </summary>
 public sealed class SiloCallStamp(ClusterTrust trust) : IOutgoingGrainCallFilter
 {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Contracts.Feed;
 using OrleansGateway.DataPlane.Observability;
 
 namespace OrleansGateway.DataPlane.Tests.Observability;

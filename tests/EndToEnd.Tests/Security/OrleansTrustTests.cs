@@ -3,11 +3,10 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
-using Orleans.Streams;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Contracts.Security;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Contracts.Feed;
 using OrleansGateway.TestSupport;
 
 namespace OrleansGateway.EndToEnd.Tests.Security;
@@ -103,14 +102,20 @@ public sealed class OrleansTrustTests : IAsyncLifetime
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IGatewayGroupGrain>("b").Export());
         Assert.Contains("this data plane serves group 'a'", refused.Message);
         await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IGatewayGroupGrain>("b").GetChangesSince(0));
-        await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IDataPlaneRegistryGrain>("b").Heartbeat(new DataPlaneHeartbeat("x", "h", 0, "control_plane", DateTimeOffset.UtcNow)));
-        var stream = dp.Client.GetStreamProvider(GroupStreams.Provider).GetStream<GroupChanged>(StreamId.Create(GroupStreams.Namespace, "b"));
-        await Assert.ThrowsAnyAsync<Exception>(() => stream.SubscribeAsync((_, _) => Task.CompletedTask));
+        var receiver = new NullFollower();
+        var reference = dp.Client.CreateObjectReference<IGroupFollower>(receiver);
+        var beat = new DataPlaneHeartbeat("x", "h", 0, "control_plane", DateTimeOffset.UtcNow);
+        await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IGroupFeedGrain>("b").Heartbeat(reference, beat));
+        await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IDataPlaneRegistryGrain>("a").Report(new FollowerReport("s", Guid.Empty, 0, true, [beat], [])));
 
-        // Its own group it may read and follow.
+        // Its own group it may read and follow, with a receiver of its own only.
         Assert.NotNull(await dp.Client.GetGrain<IGatewayGroupGrain>("a").GetChangesSince(0));
-        var own = dp.Client.GetStreamProvider(GroupStreams.Provider).GetStream<GroupChanged>(StreamId.Create(GroupStreams.Namespace, "a"));
-        await (await own.SubscribeAsync((_, _) => Task.CompletedTask)).UnsubscribeAsync();
+        await dp.Client.GetGrain<IGroupFeedGrain>("a").Heartbeat(reference, beat);
+        await using var other = await DataPlaneClientAsync("a", "a");
+        var foreign = other.Client.CreateObjectReference<IGroupFollower>(receiver);
+        var redirected = await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IGroupFeedGrain>("a").Heartbeat(foreign, beat));
+        Assert.Contains("is not an observer of the caller", redirected.Message);
+        GC.KeepAlive(receiver);
     }
 
     [Fact]
@@ -221,5 +226,10 @@ public sealed class OrleansTrustTests : IAsyncLifetime
         Assert.Equal("CN=silo, O=OrleansGateway tests", status["certificate"]!["subject"]!.GetValue<string>());
         Assert.Empty(status["warnings"]!.AsArray());
         Assert.DoesNotContain("PRIVATE", status.ToJsonString());
+    }
+
+    private sealed class NullFollower : IGroupFollower
+    {
+        public Task OnChanged(GroupChanged change) => Task.CompletedTask;
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using OrleansGateway.Configuration.Certificates;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Contracts.Feed;
 using OrleansGateway.DataPlane.Sources;
 
 namespace OrleansGateway.EndToEnd.Tests.Security;
@@ -45,7 +45,6 @@ internal sealed class TestOrleansClient : IAsyncDisposable
             {
                 client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gatewayPort));
                 client.Configure<ClusterOptions>(o => o.ClusterId = o.ServiceId = "orleans-gateway");
-                client.AddMemoryStreams(GroupStreams.Provider);
                 client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
                 if (tls is not null)

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Threading.Channels;
-using Orleans.Streams;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
-using OrleansGateway.Contracts.Streams;
+using OrleansGateway.Contracts.Feed;
 using OrleansGateway.Grains.Observability;
 
 namespace OrleansGateway.Grains.Tests.Groups;
@@ -12,7 +10,7 @@ namespace OrleansGateway.Grains.Tests.Groups;
 public class GroupTracingTests(ClusterFixture fixture)
 {
     [Fact]
-    public async Task A_write_in_a_trace_publishes_its_change_with_that_trace_and_records_write_and_commit_spans()
+    public async Task A_write_in_a_trace_pushes_its_change_with_that_trace_and_records_write_and_commit_spans()
     {
         var spans = new List<Activity>();
         using var listener = new ActivityListener
@@ -25,11 +23,8 @@ public class GroupTracingTests(ClusterFixture fixture)
         var id = "t-" + Guid.NewGuid().ToString("N")[..12];
         var grain = fixture.Grains.GetGrain<IGatewayGroupGrain>(id);
         await grain.Create(null, null);
-        var received = Channel.CreateUnbounded<GroupChanged>();
-        var stream = fixture.Client.GetStreamProvider(GroupStreams.Provider).GetStream<GroupChanged>(StreamId.Create(GroupStreams.Namespace, id));
-        var handle = await stream.SubscribeAsync((e, _) => received.Writer.WriteAsync(e).AsTask());
+        await using var follower = await FeedListener.StartAsync(fixture.Client, id);
         using var source = new ActivitySource("test.admin-api");
-        try
         {
             ActivityTraceId traceId;
             using (var request = source.StartActivity("PUT /apisix/admin/upstreams/u1"))
@@ -38,8 +33,7 @@ public class GroupTracingTests(ClusterFixture fixture)
                 Assert.Equal(201, (await grain.Put(ResourceKind.Upstream, "u1", """{"nodes":{"127.0.0.1:1":1}}""")).Status);
             }
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            var change = await received.Reader.ReadAsync(timeout.Token);
+            var change = await follower.NextAsync();
             Assert.True(TraceContext.TryParse(change.TraceParent, change.TraceState, out var context), change.TraceParent);
             lock (spans)
             {
@@ -57,10 +51,6 @@ public class GroupTracingTests(ClusterFixture fixture)
                 var commit = Assert.Single(spans, s => s.OperationName == "og.group.commit" && Equals(s.GetTagItem("og.group"), id));
                 Assert.Equal(traceId, commit.TraceId);
             }
-        }
-        finally
-        {
-            await handle.UnsubscribeAsync();
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OrleansGateway.Contracts.Streams;
+namespace OrleansGateway.Contracts.Feed;
 
 /// <summary>W3C trace context (<c>traceparent</c>, <c>tracestate</c>) as carried in <see cref="GroupChanged"/>.</summary>
 public static class TraceContext
