@@ -11,7 +11,7 @@ using OrleansGateway.FleetSim;
 using OrleansGateway.TestSupport;
 
 // Usage: FleetSim [--silos 1] [--tls on] [--groups 1] [--dps 1000] [--per-client 100] [--routes 100] [--changes 100] [--idle-seconds 10]
-//                 [--settle-seconds 10]
+//                 [--settle-seconds 10] [--silo-env KEY=VALUE,...]
 //   --silos 1: one embedded silo (loopback, plain TCP); 3: a PostgreSQL cluster with mutual TLS (OG_TEST_POSTGRES;
 //   --tls off: without, as deployment.orleans.allow_insecure, for comparison).
 //   --dps: simulated data planes per group; --per-client: how many share one Orleans client (its connection, its
@@ -30,6 +30,11 @@ var idleSeconds = Int("--idle-seconds", 10);
 await using var db = silos > 1 ? await PostgresDatabase.CreateAsync() : null;
 var tls = Arg("--tls", "on") == "on";
 var env = ClusterEnvironment.ControlPlane(Key, db, tls);
+foreach (var pair in Arg("--silo-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+{
+    // Experiments: extra settings for the silos, e.g. --silo-env deployment__admin__dashboard__enabled=false
+    env[pair[..pair.IndexOf('=')]] = pair[(pair.IndexOf('=') + 1)..];
+}
 var processes = await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-fleet"), extraEnv: env)));
 var clients = new List<ControlPlaneConnection>();
 using var stop = new CancellationTokenSource();
