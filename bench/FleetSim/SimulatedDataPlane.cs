@@ -8,7 +8,7 @@ namespace OrleansGateway.FleetSim;
 /// on a client shared with other simulated data planes of its group. A receiver (Orleans observer) of its own,
 /// registered by its first heartbeat before a full load (<c>Export</c>); a push whose delta continues its version is
 /// applied with no call, a hint or a gap that stays 100 ms makes it ask for the changes (<c>GetChangesSince</c>, a
-/// full load on a reset); a heartbeat every 2 s under its own instance id, which also catches up a missed push. It
+/// full load on a reset); a heartbeat every 5 s (<see cref="FeedTiming.HeartbeatInterval"/>) under its own instance id, which also catches up a missed push. It
 /// keeps only the version (compiling routes is local work).
 /// </summary>
 internal sealed class SimulatedDataPlane(IClusterClient client, string group, string instanceId) : IGroupFollower
@@ -108,7 +108,7 @@ internal sealed class SimulatedDataPlane(IClusterClient client, string group, st
                 Heartbeats++;
                 if (cpVersion > Version)
                 {
-                    await FetchAsync();
+                    await WaitForGapAsync(cpVersion); // as the data plane: usually the push is on its way
                 }
                 await Task.Delay(FeedTiming.HeartbeatInterval, stop);
             }

@@ -17,6 +17,11 @@ public sealed class ClusterClientLink(IClusterClient client) : IControlPlaneLink
 
     public IGrainFactory Grains => client;
 
+    /// <summary>The silo's own client (the <c>traditional</c> role) never loses its silo; a connection's raises it.</summary>
+    public event Action? ConnectionLost;
+
+    internal void RaiseConnectionLost() => ConnectionLost?.Invoke();
+
     public void Follow(string group, Func<GroupChanged, Task> onChange)
     {
         _group = group;

@@ -52,6 +52,8 @@ public sealed class ConfigSourceSupervisor(
     private static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(100);
 
     private readonly ConcurrentQueue<GroupChanged> _pushes = new();
+    private DateTimeOffset _nextHeartbeat;
+    private volatile bool _heartbeatNow;
 
     /// <summary>Pushes received but not applied yet, by the version they start from (the supervisor's loop only).</summary>
     private readonly SortedList<long, GroupChanged> _held = [];
@@ -113,9 +115,14 @@ public sealed class ConfigSourceSupervisor(
                     await TryConnectAsync(stoppingToken);
                 }
             }
-            else if (!await HeartbeatAsync())
+            else if (_heartbeatNow || time.GetUtcNow() >= _nextHeartbeat)
             {
-                await DisconnectAsync("the heartbeat failed");
+                _heartbeatNow = false;
+                _nextHeartbeat = time.GetUtcNow() + HeartbeatInterval;
+                if (!await HeartbeatAsync())
+                {
+                    await DisconnectAsync("the heartbeat failed");
+                }
             }
             var now = time.GetUtcNow();
             if (_connection is null && now - _lastContact >= config.FallbackCp.FallbackAfter && now - _lastPoll >= config.FallbackCp.PollInterval)
@@ -128,8 +135,9 @@ public sealed class ConfigSourceSupervisor(
                 await PollFallbackAsync("fallback", stoppingToken);
                 _lastPoll = now;
             }
-            // Sleep until the next heartbeat, or until a push arrives.
-            await _wake.WaitAsync(_connection is null ? TimeSpan.FromSeconds(1) : HeartbeatInterval, stoppingToken);
+            // Sleep until the next heartbeat, or until a push arrives or the connection is lost.
+            var sleep = _connection is null ? TimeSpan.FromSeconds(1) : _nextHeartbeat - time.GetUtcNow();
+            await _wake.WaitAsync(sleep > TimeSpan.Zero ? sleep : TimeSpan.Zero, stoppingToken);
             if (_connection is not null)
             {
                 await ApplyPushesAsync();
@@ -151,9 +159,11 @@ public sealed class ConfigSourceSupervisor(
             // A hard bound: while the CP is down, an attempt must not hold up fallback polling.
             connection = await connecting.WaitAsync(CallTimeout, stoppingToken);
             connection.Follow(Group, OnChangeAsync);
+            connection.ConnectionLost += OnConnectionLost;
             // Registered before the load: a commit after the load is pushed, one before it is in the load.
             await connection.HeartbeatAsync(Heartbeat()).WaitAsync(CallTimeout, stoppingToken);
             _connection = connection;
+            _nextHeartbeat = time.GetUtcNow() + HeartbeatInterval;
             if (!await ReloadAsync("connect", quiet: true))
             {
                 await DisconnectAsync(why: null);
@@ -250,6 +260,13 @@ public sealed class ConfigSourceSupervisor(
         return config.Certs is null
             ? text + " (the silo closed the connection: it was stopping, deployment.orleans.cluster_id is not the silos', or the silos require mutual TLS and this data plane has no deployment.certs)"
             : text + $" (the silo closed the connection: it was stopping, deployment.orleans.cluster_id is not the silos', or it refused this data plane's certificate — another CA, expired, or not for group '{config.GatewayGroupId}': the silo's log names the reason)";
+    }
+
+    /// <summary>Orleans lost a gateway connection: heartbeat now rather than at the next interval (it fails fast if none is left).</summary>
+    private void OnConnectionLost()
+    {
+        _heartbeatNow = true;
+        _wake.Release();
     }
 
     /// <summary>A push from the silo (on an Orleans thread): queued for the supervisor's loop, which applies in order.</summary>
@@ -377,7 +394,9 @@ public sealed class ConfigSourceSupervisor(
             _lastContact = time.GetUtcNow();
             if (version > holder.Current.Version)
             {
-                await ReloadAsync($"the heartbeat (group at version {version})");
+                // Usually a push on its way: treat it as a hint, which waits briefly for the push before asking.
+                _pushes.Enqueue(new GroupChanged(Group, version, version, [], false));
+                _wake.Release();
             }
             else
             {

@@ -23,11 +23,12 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
     private readonly IHost _host;
     private readonly ClusterClientLink _link;
 
-    private ControlPlaneConnection(IHost host, IClusterClient client)
+    private ControlPlaneConnection(IHost host, IClusterClient client, ConnectionSignal signal)
     {
         _host = host;
         Client = client;
         _link = new ClusterClientLink(client);
+        signal.Lost = _link.RaiseConnectionLost;
     }
 
     public IClusterClient Client { get; }
@@ -40,9 +41,11 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
         var gateways = config.Orleans.Gateways.Count > 0
             ? config.Orleans.Gateways.ToArray()
             : [new IPEndPoint(IPAddress.Loopback, config.Orleans.GatewayPort)];
+        var signal = new ConnectionSignal();
         var host = new HostBuilder()
             .UseOrleansClient(client =>
             {
+                client.AddClusterConnectionStatusObserver(signal);
                 if (config.Orleans.Gateways.Count == 0 && config.Orleans.PostgreSqlConnectionString is { Length: > 0 } membership)
                 {
                     // The silos' membership table lists the live gateways, so silos can come and go without
@@ -104,7 +107,7 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
                 $"cluster_id '{identity.ClusterId}', service_id '{identity.ServiceId}'; this data plane is configured for " +
                 $"cluster_id '{config.Orleans.ClusterId}', service_id '{config.Orleans.ServiceId}' (deployment.orleans)");
         }
-        return new ControlPlaneConnection(host, client);
+        return new ControlPlaneConnection(host, client, signal);
     }
 
     /// <summary>
@@ -128,6 +131,28 @@ public sealed class ControlPlaneConnection : IControlPlaneLink
     public void Follow(string group, Func<GroupChanged, Task> onChange) => _link.Follow(group, onChange);
 
     public Task<long> HeartbeatAsync(DataPlaneHeartbeat heartbeat) => _link.HeartbeatAsync(heartbeat);
+
+    public event Action? ConnectionLost
+    {
+        add => _link.ConnectionLost += value;
+        remove => _link.ConnectionLost -= value;
+    }
+
+    /// <summary>Orleans' word that the client has no gateway left (or lost one): passed on to the link.</summary>
+    private sealed class ConnectionSignal : IClusterConnectionStatusObserver
+    {
+        public Action? Lost { get; set; }
+
+        public void NotifyClusterConnectionLost() => Lost?.Invoke();
+
+        public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
+        {
+            if (currentNumberOfGateways < previousNumberOfGateways)
+            {
+                Lost?.Invoke();
+            }
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

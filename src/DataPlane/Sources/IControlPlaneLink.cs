@@ -19,6 +19,9 @@ public interface IControlPlaneLink : IAsyncDisposable
 
     /// <summary>Registers (refreshes) the receiver and reports the data plane; returns the newest version the silo knows.</summary>
     Task<long> HeartbeatAsync(DataPlaneHeartbeat heartbeat);
+
+    /// <summary>Raised (on any thread) when the link lost its connection to every gateway: heartbeat now to find out.</summary>
+    event Action? ConnectionLost;
 }
 
 /// <summary>Opens a link; throws when the control plane does not answer within the attempt's bound.</summary>
