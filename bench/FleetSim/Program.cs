@@ -11,7 +11,7 @@ using OrleansGateway.FleetSim;
 using OrleansGateway.TestSupport;
 
 // Usage: FleetSim [--silos 1] [--tls on] [--groups 1] [--dps 1000] [--per-client 100] [--routes 100] [--changes 100] [--idle-seconds 10]
-//                 [--settle-seconds 10] [--silo-env KEY=VALUE,...]
+//                 [--settle-seconds 90] [--fleet-warm-seconds 30] [--warm-changes 10] [--silo-env KEY=VALUE,...]
 //   --silos 1: one embedded silo (loopback, plain TCP); 3: a PostgreSQL cluster with mutual TLS (OG_TEST_POSTGRES;
 //   --tls off: without, as deployment.orleans.allow_insecure, for comparison).
 //   --dps: simulated data planes per group; --per-client: how many share one Orleans client (its connection, its
@@ -58,8 +58,11 @@ try
         (await admins[0].PutAsync($"/apisix/admin/configs?gateway_group_id={group}", Json(bulk.Append("]}").ToString()))).EnsureSuccessStatusCode();
     }
 
-    await Task.Delay(TimeSpan.FromSeconds(Int("--settle-seconds", 10))); // past the start's JIT and the bulk load's garbage
+    // Past the start's JIT and the bulk load's garbage: .NET's tiered compilation was still recompiling methods 45-60 s
+    // after a silo started (2.7% of a core by itself, in a thread of its own), so idle figures before that are warm-up.
+    await Task.Delay(TimeSpan.FromSeconds(Int("--settle-seconds", 90)));
     var idleAlone = await CpuAsync(processes, () => Task.Delay(TimeSpan.FromSeconds(idleSeconds)));
+    var rssAlone = processes.Select(p => Rss(p.Process.Pid)).ToArray();
 
     // The fleet: per group, clients of --per-client data planes each, connected as the data plane connects.
     var fleet = new Dictionary<string, List<SimulatedDataPlane>>();
@@ -83,10 +86,20 @@ try
     var connectSeconds = connectWatch.Elapsed.TotalSeconds;
     var heartbeats = fleet.Values.SelectMany(m => m).Select(d => d.HeartbeatAsync(stop.Token)).ToList();
 
-    await Task.Delay(TimeSpan.FromSeconds(3)); // heartbeats spread over their period
+    // Heartbeats spread over their period, and the code paths the fleet added warm up (see --settle-seconds).
+    await Task.Delay(TimeSpan.FromSeconds(Int("--fleet-warm-seconds", 30)));
     var beatsBefore = fleet.Values.SelectMany(m => m).Sum(d => d.Heartbeats);
     var idleFleet = await CpuAsync(processes, () => Task.Delay(TimeSpan.FromSeconds(idleSeconds)));
     var beatsPerSecond = (fleet.Values.SelectMany(m => m).Sum(d => d.Heartbeats) - beatsBefore) / (double)idleSeconds;
+    var rssFleet = processes.Select(p => Rss(p.Process.Pid)).ToArray();
+
+    // A few unmeasured changes first: the push path's first runs pay its JIT.
+    for (var i = 0; i < Int("--warm-changes", 10); i++)
+    {
+        var group = groupIds[i % groupIds.Length];
+        (await admins[i % admins.Length].PutAsync($"/apisix/admin/routes/w{i}?gateway_group_id={group}", Json($$"""{"uri":"/w/{{i}}","upstream_id":"u"}"""))).EnsureSuccessStatusCode();
+    }
+    await Task.Delay(TimeSpan.FromSeconds(2));
 
     var appliedBefore = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Applied));
     var fetchesBefore = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Fetches));
@@ -124,7 +137,9 @@ try
         $"cpu_ms_per_change={changeCpu.Sum() / changes:F2} ({string.Join('/', changeCpu.Select(c => (c / changes).ToString("F2", CultureInfo.InvariantCulture)))}) " +
         $"idle_cpu_pct_alone={string.Join('/', idleAlone.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
         $"idle_cpu_pct_with_fleet={string.Join('/', idleFleet.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
-        $"pushes_applied={applied} fetches={fetches} heartbeats_per_s={beatsPerSecond:F0} connect_s={connectSeconds:F1} silo_rss_mb={string.Join('/', rss.Select(r => r / 1024 / 1024))}"));
+        $"pushes_applied={applied} fetches={fetches} heartbeats_per_s={beatsPerSecond:F0} connect_s={connectSeconds:F1} silo_rss_mb={string.Join('/', rss.Select(r => r / 1024 / 1024))} " +
+        $"rss_alone_mb={string.Join('/', rssAlone.Select(r => r / 1024 / 1024))} rss_with_fleet_mb={string.Join('/', rssFleet.Select(r => r / 1024 / 1024))} " +
+        $"kb_per_dp={(dps == 0 ? 0 : (rssFleet.Sum() - rssAlone.Sum()) / 1024.0 / (dps * groups)):F1}"));
     stop.Cancel();
     await Task.WhenAll(heartbeats);
 }

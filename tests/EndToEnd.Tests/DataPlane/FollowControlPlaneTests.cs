@@ -32,6 +32,9 @@ public class FollowControlPlaneTests
         dpEnv["fallback_cp__poll_interval"] = "500ms";
         await using var dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-follow-dp"), dpEnv);
         await dp.Process.WaitUntilAsync(async () => (await dp.Proxy.GetAsync("/ip")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "GET /ip via the control plane");
+        // On a busy machine the first connection can take longer than fallback_after (2 s): the data plane then serves
+        // from S3 first, and moves to the control plane when it answers.
+        await dp.Process.WaitUntilAsync(async () => (await StatusAsync(dp))["mode"]!.GetValue<string>() == "control_plane", TimeSpan.FromSeconds(30), "following the control plane");
         var status = await StatusAsync(dp);
         Assert.Equal("control_plane", status["mode"]!.GetValue<string>());
         Assert.True(status["control_plane_connected"]!.GetValue<bool>());
@@ -121,13 +124,26 @@ public class FollowControlPlaneTests
         var status = await StatusAsync(dp);
         Assert.Equal(("fallback", 2L), (status["mode"]!.GetValue<string>(), status["version"]!.GetValue<long>()));
 
-        // Someone puts a newer but tampered snapshot in the bucket: refused, the served version stays.
+        // Someone puts a newer but tampered snapshot in the bucket: refused, the served version stays. It is written
+        // to a folder first and copied to S3 with its data object damaged, manifests last, so that the data plane can
+        // never see the undamaged one (it polls every 500 ms).
         using var store = new OrleansGateway.Snapshots.Stores.S3SnapshotStore(s3.StoreConfig("res-bucket", "cfg-bucket"));
-        var writer = new OrleansGateway.Snapshots.SnapshotWriter(store, new("res-bucket", "cfg-bucket"), null, 10, TimeProvider.System);
+        var staging = new OrleansGateway.Snapshots.Stores.FolderSnapshotStore(RepoPaths.TempFolder("og-tampered"));
+        var writer = new OrleansGateway.Snapshots.SnapshotWriter(staging, new("res-bucket", "cfg-bucket"), null, 10, TimeProvider.System);
         var (manifest, _) = await writer.WriteAsync(new OrleansGateway.Contracts.Grains.GroupExport("default", 9, [], "{}"), CancellationToken.None);
-        var stored = (await store.GetAsync("res-bucket", manifest.Object, null, CancellationToken.None))!.Data;
-        stored[stored.Length / 2] ^= 0x5a;
-        await store.PutAsync("res-bucket", manifest.Object, stored, "application/gzip", CancellationToken.None);
+        foreach (var bucket in new[] { "res-bucket", "cfg-bucket" })
+        {
+            var objects = await staging.ListAsync(bucket, "", CancellationToken.None);
+            foreach (var item in objects.OrderBy(o => o.Key.EndsWith("latest.json", StringComparison.Ordinal)))
+            {
+                var data = (await staging.GetAsync(bucket, item.Key, null, CancellationToken.None))!.Data;
+                if (bucket == "res-bucket" && item.Key == manifest.Object)
+                {
+                    data[data.Length / 2] ^= 0x5a;
+                }
+                await store.PutAsync(bucket, item.Key, data, item.Key.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/gzip", CancellationToken.None);
+            }
+        }
         await dp.Process.WaitUntilAsync(async () => (await StatusAsync(dp))["refused_snapshots"]!.GetValue<long>() >= 1, TimeSpan.FromSeconds(20), "the tampered snapshot refused");
         status = await StatusAsync(dp);
         Assert.Equal(2, status["version"]!.GetValue<long>());
