@@ -14,12 +14,12 @@ if [ "$QUICK" = 1 ]; then
   write_args=(REPS=1 ROUTES=2000 WRITES=500); snap_routes=1000; snap_reps=1
   prop_routes=100; prop_changes=50; cold_routes=1000; cold_reps=1; proxy_reps=1; proxy_seconds=2
   cache_routes=1000; cache_changes=20
-  fleet_dps=50; fleet_changes=10
+  fleet_dps=50; fleet_changes=10; fleet_warm=(--settle-seconds 5 --fleet-warm-seconds 3)
 else
   write_args=(REPS=3 ROUTES=100000 WRITES=10000); snap_routes=1000,10000,100000; snap_reps=3
   prop_routes=100,10000; prop_changes=1000; cold_routes=10000; cold_reps=3; proxy_reps=5; proxy_seconds=10
   cache_routes=10000,100000; cache_changes=300
-  fleet_dps=1000; fleet_changes=50
+  fleet_dps=1000; fleet_changes=50; fleet_warm=()
 fi
 
 scripts/test-deps.sh >/dev/null
@@ -84,9 +84,9 @@ done
 endsection
 
 section "Fleet: many data planes on one group (FleetSim)" \
-  "FleetSim: simulated data planes doing over the wire what a DP does (its own connection code, subscription, change feed, heartbeat), 100 sharing one Orleans client; one embedded silo, then three PostgreSQL silos with mutual TLS; propagation until every DP holds the version, silo CPU per change and per idle second (alone, then with the fleet), heartbeats/s, RSS."
+  "FleetSim: simulated data planes doing over the wire what a DP does (its own connection code, a receiver registered by heartbeat, pushes applied or fetched, heartbeats every 5 s), 100 sharing one Orleans client; one embedded silo, then three PostgreSQL silos with mutual TLS; propagation until every DP holds the version, silo CPU per change and per idle second (alone after 90 s of settling, then with the fleet after 30 s of warm-up), heartbeats/s, RSS alone and with the fleet."
 for silos in 1 3; do
-  dotnet "$(bin FleetSim)" --silos "$silos" --dps "$fleet_dps" --per-client 100 --changes "$fleet_changes" 2>&1 | grep '^fleet' >>"$out"
+  dotnet "$(bin FleetSim)" --silos "$silos" --dps "$fleet_dps" --per-client 100 --changes "$fleet_changes" "${fleet_warm[@]}" 2>&1 | grep '^fleet' >>"$out"
 done
 endsection
 
