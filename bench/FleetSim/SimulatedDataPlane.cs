@@ -122,7 +122,7 @@ internal sealed class SimulatedDataPlane(IClusterClient client, string group, st
     {
         if (_reference is not null)
         {
-            await client.GetGrain<IGroupFeedGrain>(group).Leave(instanceId);
+            await client.GetGrain<IGroupFeedGrain>(group).Leave(_reference, instanceId);
             client.DeleteObjectReference<IGroupFollower>(_reference);
         }
     }

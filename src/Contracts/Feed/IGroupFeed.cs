@@ -19,9 +19,12 @@ public interface IGroupFeedGrain : IGrainWithStringKey
     [Alias("Heartbeat")]
     Task<long> Heartbeat(IGroupFollower follower, DataPlaneHeartbeat heartbeat);
 
-    /// <summary>Stops pushes to the data plane <paramref name="instanceId"/> (it is stopping or reconnecting).</summary>
+    /// <summary>
+    /// Stops pushes to the data plane <paramref name="instanceId"/> (it is stopping or reconnecting), if
+    /// <paramref name="follower"/> is its receiver: one data plane cannot unregister another.
+    /// </summary>
     [Alias("Leave")]
-    Task Leave(string instanceId);
+    Task Leave(IGroupFollower follower, string instanceId);
 }
 
 /// <summary>A data plane's receiver of its group's pushes (an observer on its Orleans client).</summary>

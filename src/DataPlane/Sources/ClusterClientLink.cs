@@ -50,7 +50,7 @@ public sealed class ClusterClientLink(IClusterClient client) : IControlPlaneLink
         {
             try
             {
-                await client.GetGrain<IGroupFeedGrain>(_group).Leave(_instanceId).WaitAsync(TimeSpan.FromSeconds(2));
+                await client.GetGrain<IGroupFeedGrain>(_group).Leave(_reference, _instanceId).WaitAsync(TimeSpan.FromSeconds(2));
             }
             catch (Exception)
             {

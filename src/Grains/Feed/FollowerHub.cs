@@ -69,13 +69,13 @@ public sealed class FollowerHub : IDisposable
         return Interlocked.Read(ref followers.KnownVersion);
     }
 
-    public void Leave(string group, string instanceId)
+    public void Leave(string group, IGroupFollower follower, string instanceId)
     {
         if (_groups.TryGetValue(group, out var followers))
         {
             lock (followers)
             {
-                followers.Remove(instanceId, TimeSpan.Zero);
+                followers.Leave(follower, instanceId);
             }
         }
     }
@@ -269,6 +269,15 @@ public sealed class FollowerHub : IDisposable
             _changed.Add(heartbeat.InstanceId);
             Targets = [.. _byId.Values];
             return first;
+        }
+
+        /// <summary>Removes the follower if <paramref name="observer"/> is its receiver.</summary>
+        public void Leave(IGroupFollower observer, string instanceId)
+        {
+            if (_byId.TryGetValue(instanceId, out var follower) && follower.Observer.Equals(observer))
+            {
+                Remove(instanceId, TimeSpan.Zero);
+            }
         }
 
         public void Remove(string instanceId, TimeSpan silentFor)

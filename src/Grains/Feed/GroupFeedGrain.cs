@@ -15,9 +15,9 @@ public sealed class GroupFeedGrain(FollowerHub hub) : Grain, IGroupFeedGrain
     public Task<long> Heartbeat(IGroupFollower follower, DataPlaneHeartbeat heartbeat) =>
         Task.FromResult(hub.Heartbeat(this.GetPrimaryKeyString(), follower, heartbeat));
 
-    public Task Leave(string instanceId)
+    public Task Leave(IGroupFollower follower, string instanceId)
     {
-        hub.Leave(this.GetPrimaryKeyString(), instanceId);
+        hub.Leave(this.GetPrimaryKeyString(), follower, instanceId);
         return Task.CompletedTask;
     }
 }

@@ -42,7 +42,7 @@ public static class DataPlaneSurface
         if (method.DeclaringType == typeof(IGroupFeedGrain))
         {
             return GroupRefusal(name, group, call.TargetId.Key.ToString())
-                ?? (method.Name == nameof(IGroupFeedGrain.Heartbeat) ? FollowerRefusal(name, source, call.Request.GetArgument(0)) : null);
+                ?? FollowerRefusal(name, source, call.Request.GetArgument(0));
         }
         if (call.TargetId.IsSystemTarget() && ClientRuntimeServices.Contains(interfaceName))
         {

@@ -33,6 +33,9 @@ internal sealed class FeedListener : IGroupFollower, IAsyncDisposable
     public Task<long> HeartbeatAsync(long version, string mode = "control_plane") =>
         _client.GetGrain<IGroupFeedGrain>(_group).Heartbeat(_reference, new DataPlaneHeartbeat(InstanceId, "test-host", version, mode, DateTimeOffset.UnixEpoch));
 
+    /// <summary>Asks the silo to stop pushing to <paramref name="instanceId"/>, presenting this listener's receiver.</summary>
+    public Task LeaveAsync(string instanceId) => _client.GetGrain<IGroupFeedGrain>(_group).Leave(_reference, instanceId);
+
     public Task OnChanged(GroupChanged change) => Received.Writer.WriteAsync(change).AsTask();
 
     public async Task<GroupChanged> NextAsync(TimeSpan? timeout = null)
@@ -43,7 +46,7 @@ internal sealed class FeedListener : IGroupFollower, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _client.GetGrain<IGroupFeedGrain>(_group).Leave(InstanceId);
+        await _client.GetGrain<IGroupFeedGrain>(_group).Leave(_reference, InstanceId);
         _client.DeleteObjectReference<IGroupFollower>(_reference);
     }
 }

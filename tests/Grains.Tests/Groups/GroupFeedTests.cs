@@ -124,9 +124,14 @@ public class GroupFeedTests(ClusterFixture fixture)
         Assert.Equal(2, (await follower.NextAsync()).Version);
         Assert.Equal(2, await follower.HeartbeatAsync(2));
 
-        await follower.DisposeAsync();
-        await grain.Put(ResourceKind.Upstream, "u3", """{"nodes":{"127.0.0.1:1":1}}""");
+        // Another data plane cannot unregister it: only its own receiver can.
         await using var other = await FeedListener.StartAsync(fixture.Client, id);
+        await other.LeaveAsync(follower.InstanceId);
+        await grain.Put(ResourceKind.Upstream, "u3", """{"nodes":{"127.0.0.1:1":1}}""");
+        Assert.Equal(3, (await follower.NextAsync()).Version);
+        Assert.Equal(3, (await other.NextAsync()).Version);
+
+        await follower.DisposeAsync();
         await grain.Put(ResourceKind.Upstream, "u4", """{"nodes":{"127.0.0.1:1":1}}""");
         Assert.Equal(4, (await other.NextAsync()).Version);
         Assert.False(follower.Received.Reader.TryRead(out var late), $"a follower that left got version {late?.Version}");
