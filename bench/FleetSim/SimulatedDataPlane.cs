@@ -49,7 +49,7 @@ internal sealed class SimulatedDataPlane(IClusterClient client, string group, st
         if (change.Delta is { ResetRequired: false } delta && delta.FromVersion <= version)
         {
             // Applied in place, as the data plane applies a continuing delta (the simulator keeps no routes).
-            InterlockedMax(ref _version, change.Version);
+            VersionCounter.RaiseTo(ref _version, change.Version);
             Interlocked.Increment(ref Applied);
             return Task.CompletedTask;
         }
@@ -74,25 +74,11 @@ internal sealed class SimulatedDataPlane(IClusterClient client, string group, st
             var changes = await grain.GetChangesSince(Version);
             var next = changes.ResetRequired ? (await grain.Export()).Version : changes.ToVersion;
             Interlocked.Increment(ref Fetches);
-            InterlockedMax(ref _version, next);
+            VersionCounter.RaiseTo(ref _version, next);
         }
         finally
         {
             _applying.Release();
-        }
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Interlocked.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-            current = seen;
         }
     }
 

@@ -87,7 +87,7 @@ public sealed class FollowerHub : IDisposable
         {
             return;
         }
-        InterlockedMax(ref followers.KnownVersion, change.Version);
+        VersionCounter.RaiseTo(ref followers.KnownVersion, change.Version);
         Follower[] targets;
         lock (followers)
         {
@@ -180,7 +180,7 @@ public sealed class FollowerHub : IDisposable
                 }
                 ack = await registry.Report(report);
             }
-            InterlockedMax(ref followers.KnownVersion, ack.GroupVersion);
+            VersionCounter.RaiseTo(ref followers.KnownVersion, ack.GroupVersion);
         }
         catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
         {
@@ -189,20 +189,6 @@ public sealed class FollowerHub : IDisposable
                 followers.ReportFailed();
             }
             _logger.LogDebug(e, "Could not report the data planes of group {Group}; a full report follows", followers.Group);
-        }
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Interlocked.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-            current = seen;
         }
     }
 
