@@ -1,5 +1,4 @@
 using OrleansGateway.Contracts.Grains;
-using OrleansGateway.Contracts.Resources;
 
 namespace OrleansGateway.Contracts.Feed;
 
@@ -18,7 +17,6 @@ public sealed record GroupChanged(
     [property: Id(0)] string Group,
     [property: Id(1)] long Version,
     [property: Id(2)] long PreviousVersion,
-    [property: Id(3)] IReadOnlyList<ResourceKey> Changed,
     [property: Id(4)] bool Reset,
     [property: Id(5)] string? TraceParent = null,
     [property: Id(6)] string? TraceState = null,

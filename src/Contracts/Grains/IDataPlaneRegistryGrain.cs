@@ -35,14 +35,14 @@ public sealed record DataPlaneInstance(
     [property: Id(2)] string Status);
 
 /// <summary>
-/// One silo's report on the followers of a group. <see cref="Epoch"/> names the silo's incarnation and
-/// <see cref="Sequence"/> numbers its reports: a registry that missed one (or lost its memory) asks for a full report.
+/// One silo's report on the followers of a group. <see cref="Silo"/> is the silo's address, which names its incarnation
+/// (a restarted silo is a new one), and <see cref="Sequence"/> numbers its reports: a registry that missed one (or lost
+/// its memory) asks for a full report.
 /// A follower the silo carries counts as seen when the silo last reported, until the silo reports it removed.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("og.FollowerReport")]
 public sealed record FollowerReport(
     [property: Id(0)] string Silo,
-    [property: Id(1)] Guid Epoch,
     [property: Id(2)] long Sequence,
     [property: Id(3)] bool Full,
     [property: Id(4)] IReadOnlyList<DataPlaneHeartbeat> Upserted,

@@ -41,6 +41,9 @@ public sealed class ConfigSourceSupervisor(
     public static readonly TimeSpan MismatchBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long a push that leaves a gap waits for the push before it.</summary>
+    private static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(100);
+
     private readonly string _instanceId = $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(64, Environment.MachineName.Length + 13)];
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
     private readonly SemaphoreSlim _wake = new(0);
@@ -48,9 +51,6 @@ public sealed class ConfigSourceSupervisor(
     private IControlPlaneLink? _connection;
     private DateTimeOffset _lastContact;
     private DateTimeOffset _lastPoll = DateTimeOffset.MinValue;
-    /// <summary>How long a push that leaves a gap waits for the push before it.</summary>
-    private static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(100);
-
     private readonly ConcurrentQueue<GroupChanged> _pushes = new();
     private DateTimeOffset _nextHeartbeat;
     private volatile bool _heartbeatNow;
@@ -363,16 +363,8 @@ public sealed class ConfigSourceSupervisor(
             {
                 delta = delta with { FromVersion = current.Version };
             }
-            var next = current.WithChanges(delta, "control_plane", time.GetUtcNow(), time);
-            var applied = holder.TryApply(next);
-            DataPlaneTracing.Finish(activity, applied ? next.Version : null);
-            if (applied)
-            {
-                logger.LogInformation("Applied group {Group} version {Version} from the control plane after a push (changes, {Routes} routes)",
-                    Group, next.Version, next.Routes.Count);
-                _lastContact = time.GetUtcNow();
-                status.Synced(_lastContact);
-            }
+            var applied = Serve(current.WithChanges(delta, "control_plane", time.GetUtcNow(), time), activity, "a push", "changes");
+            Contacted();
             return applied;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -381,6 +373,26 @@ public sealed class ConfigSourceSupervisor(
             logger.LogWarning(e, "Could not apply a pushed change of group {Group} to version {Version}; asking the control plane instead", Group, delta.ToVersion);
             return false;
         }
+    }
+
+    /// <summary>Serves <paramref name="next"/> from the control plane when it is newer, ends the apply's span, logs it.</summary>
+    private bool Serve(ProxyConfig? next, System.Diagnostics.Activity? activity, string why, string kind)
+    {
+        var applied = next is not null && holder.TryApply(next);
+        DataPlaneTracing.Finish(activity, applied ? next!.Version : null);
+        if (applied)
+        {
+            logger.LogInformation("Applied group {Group} version {Version} from the control plane after {Why} ({Kind}, {Routes} routes)",
+                Group, next!.Version, why, kind, next.Routes.Count);
+        }
+        return applied;
+    }
+
+    /// <summary>The control plane answered: the served configuration is confirmed current as of now.</summary>
+    private void Contacted()
+    {
+        _lastContact = time.GetUtcNow();
+        status.Synced(_lastContact);
     }
 
     private DataPlaneHeartbeat Heartbeat() => new(_instanceId, Environment.MachineName, holder.Current.Version, status.Mode, _startedAt);
@@ -395,7 +407,7 @@ public sealed class ConfigSourceSupervisor(
             if (version > holder.Current.Version)
             {
                 // Usually a push on its way: treat it as a hint, which waits briefly for the push before asking.
-                _pushes.Enqueue(new GroupChanged(Group, version, version, [], false));
+                _pushes.Enqueue(new GroupChanged(Group, version, version, false));
                 _wake.Release();
             }
             else
@@ -442,20 +454,13 @@ public sealed class ConfigSourceSupervisor(
                     next = ProxyConfig.Build(ResourceSet.FromExport(export), "control_plane", time.GetUtcNow(), time, previous: current);
                 }
             }
-            var applied = next is not null && holder.TryApply(next);
-            DataPlaneTracing.Finish(activity, applied ? next!.Version : null);
-            if (applied)
-            {
-                logger.LogInformation("Applied group {Group} version {Version} from the control plane after {Why} ({Kind}, {Routes} routes)",
-                    Group, next!.Version, why, changes is { ResetRequired: false } ? "changes" : "full load", next.Routes.Count);
-            }
-            else if (cpVersion < current.Version)
+            var applied = Serve(next, activity, why, changes is { ResetRequired: false } ? "changes" : "full load");
+            if (!applied && cpVersion < current.Version)
             {
                 logger.LogWarning("The control plane has group {Group} at version {CpVersion}, older than the served {Version}; keeping the served one",
                     Group, cpVersion, current.Version);
             }
-            _lastContact = time.GetUtcNow();
-            status.Synced(_lastContact);
+            Contacted();
             return true;
         }
         catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException or ObjectDisposedException)

@@ -22,9 +22,9 @@ public sealed class DataPlaneRegistryGrain(TimeProvider time, ControlPlaneMetric
 
     private string Group => this.GetPrimaryKeyString();
 
-    private sealed class SiloState(Guid epoch)
+    /// <summary>One silo incarnation's followers (a restarted silo has another address: its generation).</summary>
+    private sealed class SiloState
     {
-        public Guid Epoch { get; } = epoch;
         public long Sequence { get; set; } = -1;
         public DateTimeOffset LastReport { get; set; }
         public HashSet<string> Attached { get; } = new(StringComparer.Ordinal);
@@ -48,17 +48,13 @@ public sealed class DataPlaneRegistryGrain(TimeProvider time, ControlPlaneMetric
         var now = time.GetUtcNow();
         var version = await GroupVersionAsync();
         _silos.TryGetValue(report.Silo, out var silo);
-        if (!report.Full && (silo is null || silo.Epoch != report.Epoch || report.Sequence != silo.Sequence + 1))
+        if (!report.Full && (silo is null || report.Sequence != silo.Sequence + 1))
         {
             return new FollowerReportAck(version, SendFull: true);
         }
-        if (silo is null || silo.Epoch != report.Epoch)
+        if (silo is null)
         {
-            if (silo is not null)
-            {
-                Detach(silo, silo.LastReport); // the silo restarted: its previous incarnation's followers are gone
-            }
-            silo = new SiloState(report.Epoch);
+            silo = new SiloState();
             _silos[report.Silo] = silo;
         }
         if (report.Full)
@@ -66,7 +62,7 @@ public sealed class DataPlaneRegistryGrain(TimeProvider time, ControlPlaneMetric
             var listed = report.Upserted.Select(h => h.InstanceId).ToHashSet(StringComparer.Ordinal);
             foreach (var id in silo.Attached.Where(id => !listed.Contains(id)).ToList())
             {
-                DetachOne(silo, id, silo.LastReport);
+                Detach(silo, id, silo.LastReport);
             }
         }
         silo.Sequence = report.Sequence;
@@ -88,7 +84,7 @@ public sealed class DataPlaneRegistryGrain(TimeProvider time, ControlPlaneMetric
         }
         foreach (var removed in report.Removed)
         {
-            DetachOne(silo, removed.InstanceId, now - removed.SilentFor);
+            Detach(silo, removed.InstanceId, now - removed.SilentFor);
         }
         if (report.Upserted.Count > 0 || report.Removed.Count > 0 || version != _metricsVersion || now - _metricsAt >= MetricsRefresh)
         {
@@ -99,15 +95,7 @@ public sealed class DataPlaneRegistryGrain(TimeProvider time, ControlPlaneMetric
         return new FollowerReportAck(version, SendFull: false);
     }
 
-    private void Detach(SiloState silo, DateTimeOffset seen)
-    {
-        foreach (var id in silo.Attached.ToList())
-        {
-            DetachOne(silo, id, seen);
-        }
-    }
-
-    private void DetachOne(SiloState silo, string id, DateTimeOffset seen)
+    private void Detach(SiloState silo, string id, DateTimeOffset seen)
     {
         silo.Attached.Remove(id);
         if (_instances.TryGetValue(id, out var instance) && instance.Silo == silo)
@@ -120,13 +108,18 @@ public sealed class DataPlaneRegistryGrain(TimeProvider time, ControlPlaneMetric
     private async Task<long> GroupVersionAsync() =>
         (await GrainFactory.GetGrain<IGatewayGroupGrain>(Group).GetInfo()).Group?.Version ?? -1;
 
-    /// <summary>Drops instances not seen for <see cref="DataPlaneSightings.Forget"/> (every restart of a DP is a new instance).</summary>
+    /// <summary>Drops instances not seen for <see cref="DataPlaneSightings.Forget"/> (every restart of a DP is a new instance), and silos as long gone.</summary>
     private void Forget(DateTimeOffset now)
     {
         foreach (var (id, instance) in _instances.Where(i => now - i.Value.Seen > DataPlaneSightings.Forget).ToList())
         {
             instance.Silo?.Attached.Remove(id);
             _instances.Remove(id);
+        }
+        // Silo incarnations that stopped reporting (dead, restarted) and carry nobody any more.
+        foreach (var (address, _) in _silos.Where(s => s.Value.Attached.Count == 0 && now - s.Value.LastReport > DataPlaneSightings.Forget).ToList())
+        {
+            _silos.Remove(address);
         }
     }
 

@@ -17,31 +17,23 @@ public sealed class FollowerHub : IDisposable
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, GroupFollowers> _groups = new(StringComparer.Ordinal);
-    private readonly Guid _epoch = Guid.NewGuid();
     private readonly IGrainFactory _grains;
     private readonly TimeProvider _time;
     private readonly ILogger<FollowerHub> _logger;
     private readonly string _silo;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _due = new(0);
-    private readonly object _start = new();
-    private Task? _loop;
 
     public FollowerHub(IGrainFactory grains, TimeProvider time, ILocalSiloDetails silo, ILogger<FollowerHub> logger)
     {
         _grains = grains;
         _time = time;
         _logger = logger;
+        // The address names the silo's incarnation (its generation): a restarted silo reports as a new one.
         _silo = silo.SiloAddress.ToString();
+        // Out of any grain's scheduler: the loop's calls are the silo's own. With no followers a tick does nothing.
+        _ = Task.Run(() => RunAsync(_stop.Token));
     }
-
-    /// <summary>Followers of each group on this silo (for the silo's status and tests).</summary>
-    public IReadOnlyDictionary<string, int> Counts => _groups.ToDictionary(g => g.Key, g => g.Value.Count);
-
-    /// <summary>Pushes sent since the silo started.</summary>
-    public long Pushes => Interlocked.Read(ref _pushes);
-
-    private long _pushes;
 
     /// <summary>Registers or refreshes a follower; returns the newest version of the group this silo knows (-1: none yet).</summary>
     public long Heartbeat(string group, IGroupFollower follower, DataPlaneHeartbeat heartbeat)
@@ -61,7 +53,6 @@ public sealed class FollowerHub : IDisposable
                 break;
             }
         }
-        EnsureLoop();
         if (first)
         {
             _due.Release(); // a new follower: report it (and learn the group's version) now rather than at the next tick
@@ -104,20 +95,6 @@ public sealed class FollowerHub : IDisposable
                 _logger.LogDebug(e, "Could not push version {Version} of group {Group} to data plane {Instance}", change.Version, change.Group, target.Last.InstanceId);
             }
         }
-        Interlocked.Add(ref _pushes, targets.Length);
-    }
-
-    private void EnsureLoop()
-    {
-        if (_loop is not null)
-        {
-            return;
-        }
-        lock (_start)
-        {
-            // Out of the calling grain's scheduler: the loop's calls are the silo's own.
-            _loop ??= Task.Run(() => RunAsync(_stop.Token));
-        }
     }
 
     private async Task RunAsync(CancellationToken stop)
@@ -151,7 +128,7 @@ public sealed class FollowerHub : IDisposable
             lock (followers)
             {
                 followers.Expire(now, FeedTiming.FollowerExpiry);
-                report = followers.NextReport(now, _silo, _epoch);
+                report = followers.NextReport(now, _silo);
                 if (report is null && followers.Idle)
                 {
                     followers.Retired = true;
@@ -176,7 +153,7 @@ public sealed class FollowerHub : IDisposable
             {
                 lock (followers)
                 {
-                    report = followers.FullReport(_silo, _epoch);
+                    report = followers.FullReport(_silo, _time.GetUtcNow());
                 }
                 ack = await registry.Report(report);
             }
@@ -223,8 +200,6 @@ public sealed class FollowerHub : IDisposable
         /// <summary>The followers to push to: replaced (never mutated) when the set changes.</summary>
         public Follower[] Targets { get; private set; } = [];
 
-        public int Count => _byId.Count;
-
         /// <summary>Dropped from the hub (idle): a heartbeat that still holds it takes a fresh entry.</summary>
         public bool Retired { get; set; }
 
@@ -243,7 +218,7 @@ public sealed class FollowerHub : IDisposable
                 }
                 follower.Last = heartbeat;
                 follower.Seen = now;
-                if (!ReferenceEquals(follower.Observer, observer) && !follower.Observer.Equals(observer))
+                if (!follower.Observer.Equals(observer))
                 {
                     follower.Observer = observer; // the data plane reconnected with a new receiver
                     Targets = [.. _byId.Values];
@@ -293,18 +268,18 @@ public sealed class FollowerHub : IDisposable
         }
 
         /// <summary>The report due now, or null: changes at most once a tick, a keepalive every report interval.</summary>
-        public FollowerReport? NextReport(DateTimeOffset now, string silo, Guid epoch)
+        public FollowerReport? NextReport(DateTimeOffset now, string silo)
         {
             if (_full)
             {
-                return FullReport(silo, epoch, now);
+                return FullReport(silo, now);
             }
             var keepalive = _byId.Count > 0 && now - _lastReport >= FeedTiming.ReportInterval;
             if (_changed.Count == 0 && _removed.Count == 0 && !keepalive)
             {
                 return null;
             }
-            var report = new FollowerReport(silo, epoch, ++_sequence, false,
+            var report = new FollowerReport(silo, ++_sequence, false,
                 _changed.Select(id => _byId[id].Last).ToList(),
                 _removed.Select(r => new RemovedFollower(r.Key, r.Value)).ToList());
             _changed.Clear();
@@ -313,14 +288,14 @@ public sealed class FollowerHub : IDisposable
             return report;
         }
 
-        public FollowerReport FullReport(string silo, Guid epoch, DateTimeOffset? now = null)
+        public FollowerReport FullReport(string silo, DateTimeOffset now)
         {
-            var report = new FollowerReport(silo, epoch, ++_sequence, true, _byId.Values.Select(f => f.Last).ToList(),
+            var report = new FollowerReport(silo, ++_sequence, true, _byId.Values.Select(f => f.Last).ToList(),
                 _removed.Select(r => new RemovedFollower(r.Key, r.Value)).ToList());
             _changed.Clear();
             _removed.Clear();
             _full = false;
-            _lastReport = now ?? _lastReport;
+            _lastReport = now;
             return report;
         }
 

@@ -99,7 +99,7 @@ public sealed partial class GatewayGroupGrain
         {
             logger.LogInformation("Replaced gateway group {Group} with {Count} resources at version {Version}", GroupId, stored.Count, version);
         }
-        Publish(version, previous, [], reset: true, Activity.Current?.Context ?? default, delta: null);
+        Publish(version, previous, reset: true, Activity.Current?.Context ?? default, delta: null);
         return new AdminResult(200, null, null, version);
     }
 
@@ -151,7 +151,7 @@ public sealed partial class GatewayGroupGrain
             var failure = Failure(outcome);
             return new GroupResult(failure.Status, failure.Error, _group is null ? null : Info(_group));
         }
-        Publish(version, previous, [], reset: false, Activity.Current?.Context ?? default, new ChangeSet(GroupId, previous, version, false, [], [], ConfigChanged: true));
+        Publish(version, previous, reset: false, Activity.Current?.Context ?? default, new ChangeSet(GroupId, previous, version, false, [], [], ConfigChanged: true));
         return new GroupResult(200, null, Info(_group), text);
     }
 }

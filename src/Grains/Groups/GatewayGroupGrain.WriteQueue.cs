@@ -99,7 +99,7 @@ public sealed partial class GatewayGroupGrain
             }
             // One push for the whole batch: the delta from the committed version to the batch's last.
             var delta = new ChangeSet(GroupId, commit.ExpectedVersion, commit.NewVersion, false, commit.Upserts, commit.Deletes, false);
-            Publish(commit.NewVersion, commit.ExpectedVersion, batch.Select(w => w.Key).Distinct().ToList(), reset: false, batch[^1].Trace, delta);
+            Publish(commit.NewVersion, commit.ExpectedVersion, reset: false, batch[^1].Trace, delta);
         }
     }
 

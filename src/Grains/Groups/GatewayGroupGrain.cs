@@ -200,13 +200,13 @@ public sealed partial class GatewayGroupGrain(
     /// hint. The write is durable already: a follower that misses the push reconciles by version at its next push or
     /// heartbeat.
     /// </summary>
-    private void Publish(long version, long previous, IReadOnlyList<ResourceKey> changed, bool reset, ActivityContext trace, ChangeSet? delta)
+    private void Publish(long version, long previous, bool reset, ActivityContext trace, ChangeSet? delta)
     {
         if (delta is not null && delta.Upserted.Sum(r => (long)r.Json.Length) > MaxPushedDeltaChars)
         {
             delta = null;
         }
-        var change = new GroupChanged(GroupId, version, previous, changed, reset, TraceContext.FormatTraceParent(trace), trace.TraceState, delta);
+        var change = new GroupChanged(GroupId, version, previous, reset, TraceContext.FormatTraceParent(trace), trace.TraceState, delta);
         foreach (var member in membership.CurrentSnapshot.Members.Values)
         {
             if (member.Status != SiloStatus.Active)

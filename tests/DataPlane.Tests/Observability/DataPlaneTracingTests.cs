@@ -16,7 +16,7 @@ public sealed class DataPlaneTracingTests : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private static GroupChanged Hint(long version, string? traceParent) => new("g", version, version - 1, [], false, traceParent);
+    private static GroupChanged Hint(long version, string? traceParent) => new("g", version, version - 1, false, traceParent);
 
     [Fact]
     public void An_apply_after_a_hint_continues_the_writes_trace()

@@ -106,7 +106,7 @@ public sealed class OrleansTrustTests : IAsyncLifetime
         var reference = dp.Client.CreateObjectReference<IGroupFollower>(receiver);
         var beat = new DataPlaneHeartbeat("x", "h", 0, "control_plane", DateTimeOffset.UtcNow);
         await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IGroupFeedGrain>("b").Heartbeat(reference, beat));
-        await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IDataPlaneRegistryGrain>("a").Report(new FollowerReport("s", Guid.Empty, 0, true, [beat], [])));
+        await Assert.ThrowsAnyAsync<Exception>(() => dp.Client.GetGrain<IDataPlaneRegistryGrain>("a").Report(new FollowerReport("s", 0, true, [beat], [])));
 
         // Its own group it may read and follow, with a receiver of its own only.
         Assert.NotNull(await dp.Client.GetGrain<IGatewayGroupGrain>("a").GetChangesSince(0));
