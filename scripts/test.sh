@@ -48,5 +48,10 @@ fi
 if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then
   status=1
 fi
+if [ "$failed" -gt 0 ]; then
+  # Repeat each failure (name and the head of its message) at the end, where a truncated log still shows it.
+  echo "== failures"
+  if command -v python3 >/dev/null; then python3 scripts/trx-failures.py "$results"/*.trx; else grep -h -o 'testName="[^"]*" [^>]*outcome="Failed"' "$results"/*.trx; fi
+fi
 echo "$passed passed, $failed failed"
 exit $status

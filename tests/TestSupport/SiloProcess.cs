@@ -32,12 +32,13 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <param name="dataDir">Reuse to restart on the same state.</param>
     /// <param name="ports">(admin, silo, gateway) to reuse; fresh ones when null.</param>
     /// <param name="extraEnv">More configuration as environment variables (deployment__…).</param>
+    /// <param name="waitReady">False: return as soon as the process is started (the caller watches it come up).</param>
     /// <param name="adminHandler">
     /// Makes the handlers of the Admin API clients: with <c>deployment__admin__https_admin=true</c> in
     /// <paramref name="extraEnv"/> they speak HTTPS, and must trust its certificate (and present one for mutual TLS).
     /// </param>
     public static async Task<SiloProcess> StartAsync(string dataDir, (int Admin, int Silo, int Gateway)? siloPorts = null, IDictionary<string, string>? extraEnv = null,
-        (int Proxy, int Status)? ports = null, Func<HttpMessageHandler>? adminHandler = null)
+        (int Proxy, int Status)? ports = null, Func<HttpMessageHandler>? adminHandler = null, bool waitReady = true)
     {
         var (admin, silo, gateway) = siloPorts ?? (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var env = new Dictionary<string, string>
@@ -66,7 +67,10 @@ public sealed class SiloProcess : IAsyncDisposable
             StatusPort = int.Parse(env["apisix__control__port"]),
             ConfiguredKey = env.GetValueOrDefault("deployment__admin__admin_key__0__key"),
         };
-        await process.WaitUntilAsync(async () => (await http.GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "the Admin API answered /readyz");
+        if (waitReady)
+        {
+            await process.WaitUntilAsync(async () => (await http.GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "the Admin API answered /readyz");
+        }
         return result;
     }
 

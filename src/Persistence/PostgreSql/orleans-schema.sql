@@ -153,6 +153,37 @@ BEGIN
 END
 $fn$;
 
+-- Retire one silo row (mark it Dead, bump the version) on behalf of a silo about to join; see
+-- PostgreSqlMembershipSweep. Only a row that is not Dead yet and has been silent (no I-am-alive) for at
+-- least p_silent_for, by the database's clock; false when there was nothing to do. It takes the version
+-- row's lock like every membership writer, so it cannot lose a race the way an optimistic update can:
+-- a concurrent Orleans update finds the version moved, re-reads the table and sees the row Dead.
+CREATE OR REPLACE FUNCTION og_cluster_retire_silo(
+    p_deployment_id text,
+    p_address       text,
+    p_port          integer,
+    p_generation    integer,
+    p_silent_for    interval)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    PERFORM 1 FROM og_cluster_version WHERE deployment_id = p_deployment_id FOR NO KEY UPDATE;
+    UPDATE og_cluster_silo
+       SET status = 6
+     WHERE deployment_id = p_deployment_id AND address = p_address
+       AND port = p_port AND generation = p_generation
+       AND status <> 6 AND i_am_alive_time <= now() - p_silent_for;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+
+    UPDATE og_cluster_version SET version = version + 1, updated_at = now()
+     WHERE deployment_id = p_deployment_id;
+    RETURN true;
+END
+$fn$;
+
 -- Latest suspicion vote in an Orleans suspect_times string (NULL when there is none). Each entry is
 -- "<silo address>,<yyyy-MM-dd HH:mm:ss.fff> GMT"; silo addresses contain no ',' and the time is UTC.
 CREATE OR REPLACE FUNCTION og_cluster_last_suspect_time(p_suspect_times text)

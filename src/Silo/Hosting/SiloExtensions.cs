@@ -15,6 +15,9 @@ namespace OrleansGateway.Silo.Hosting;
 
 public static class SiloExtensions
 {
+    private static readonly TimeSpan IAmAlivePeriod = TimeSpan.FromSeconds(10);
+    private const int MissedIAmAlivesLimit = 3;
+
     /// <summary>
     /// The Orleans silo: embedded (one silo, localhost clustering, SQLite file) unless
     /// <c>deployment.orleans.postgresql.connection_string</c> is set (ADO.NET clustering, storage and reminders).
@@ -120,6 +123,13 @@ public static class SiloExtensions
             c.ServiceId = o.ServiceId;
         });
         silo.ConfigureEndpoints(o.AdvertisedIp, o.SiloPort, o.GatewayPort, listenOnAnyHostAddress: false);
+        // Heartbeats to the table every 10 s (Orleans' default is 30 s): a silo silent for three of them is stale,
+        // which is what lets a silo that comes back retire a silo that never does (MembershipSweep) within 30 s.
+        silo.Configure<ClusterMembershipOptions>(m =>
+        {
+            m.IAmAliveTablePublishTimeout = IAmAlivePeriod;
+            m.NumMissedTableIAmAliveLimit = MissedIAmAlivesLimit;
+        });
         silo.UseAdoNetClustering(a =>
         {
             a.Invariant = PostgreSqlSchema.Invariant;
@@ -150,6 +160,8 @@ public static class SiloExtensions
         {
             await PostgreSqlSchema.EnsureAsync(pg, CancellationToken.None);
             trust.Initialize(await PostgreSqlClusterSecret.GetOrCreateAsync(pg, CancellationToken.None));
+            var o = config.Orleans;
+            await MembershipSweep.RunAsync(app, pg, o.ClusterId, new System.Net.IPEndPoint(o.AdvertisedIp, o.SiloPort), IAmAlivePeriod * MissedIAmAlivesLimit);
         }
         else
         {

@@ -19,6 +19,9 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
     private const string Key = "chaos-suite-admin-key-0123456789";
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(90);
 
+    /// <summary>After all silos died: from the first silo up to writes accepted and data planes back on the CP.</summary>
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(5);
+
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly StringBuilder _log = new();
 
@@ -45,6 +48,7 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
         var siloPorts = Enumerable.Range(0, 3).Select(_ => (FreePorts.Next(), FreePorts.Next(), FreePorts.Next())).ToArray();
         var silos = new SiloProcess?[3];
         async Task StartSilo(int i) => silos[i] = await SiloProcess.StartAsync(siloDirs[i], siloPorts[i], siloEnv);
+        async Task LaunchSilo(int i) => silos[i] = await SiloProcess.StartAsync(siloDirs[i], siloPorts[i], siloEnv, waitReady: false);
         async Task KillSilo(int i)
         {
             silos[i]!.Process.Kill();
@@ -89,6 +93,7 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
             var watches = new[] { new VersionWatch("dp1", () => dps[0].Status), new VersionWatch("dp2", () => dps[1].Status) };
             var writer = new AdminWriter(admins);
             TimeSpan dpRestartFrom, dpRestartTo;
+            Recovery recovery;
             double convergeSeconds;
             long cpVersion;
             try
@@ -129,7 +134,12 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
                 writer.Paused = true;
                 await s3.StartAsync();
                 var restoring = _clock.Elapsed;
-                await Task.WhenAll(Enumerable.Range(0, 3).Select(StartSilo));
+                await Task.WhenAll(Enumerable.Range(0, 3).Select(LaunchSilo));
+                recovery = await WatchRecoveryAsync(silos, admins, dps, restoring);
+                if (recovery.WriteAfterFirstUp > RecoveryBound || recovery.DpsAfterFirstUp > RecoveryBound)
+                {
+                    KeepLogs(silos, dps);
+                }
                 await Until(async () => JsonNode.Parse(await admins[0].GetStringAsync("/api/cluster/silos"))!["active"]!.GetValue<int>() == 3, "three active silos again");
                 var ready = _clock.Elapsed;
                 cpVersion = JsonNode.Parse(await admins[0].GetStringAsync("/api/gateway_groups/default"))!["version"]!.GetValue<long>();
@@ -142,8 +152,10 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
                     }, "both DPs back on the control plane at its version");
                 }
                 convergeSeconds = (_clock.Elapsed - restoring).TotalSeconds;
-                Note($"restored: S3 and 3 silos started, all three active after {(ready - restoring).TotalSeconds:F1} s; " +
-                     $"both DPs back on the CP at its version {cpVersion} {convergeSeconds:F1} s after the restore began ({(_clock.Elapsed - ready).TotalSeconds:F2} s after the third silo was active)");
+                Note($"restored: the first silo up {recovery.FirstUp.TotalSeconds:F1} s after the restore began (silos up at " +
+                     $"{string.Join(", ", recovery.UpAt.Select(t => $"{t.TotalSeconds:F1}"))} s), a write accepted {recovery.WriteAfterFirstUp.TotalSeconds:F2} s " +
+                     $"after it, both DPs back on the CP at that write's version {recovery.DpsAfterFirstUp.TotalSeconds:F2} s after it; " +
+                     $"all three active after {(ready - restoring).TotalSeconds:F1} s; both DPs at the CP's version {cpVersion} {convergeSeconds:F1} s after the restore began");
 
                 writer.Paused = false;
                 await Task.Delay(3000);
@@ -190,6 +202,9 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
             Assert.True(outsideRestart.Count == 0, "failed proxied requests: " + string.Join("; ", outsideRestart.Take(10).Select(f => $"{f.At.TotalSeconds:F1}s {f.Outcome}")));
             Assert.True(lost.Count == 0, "acknowledged writes lost: " + string.Join(", ", lost.Take(20)));
             Assert.True(regressions.Count == 0, string.Join("; ", regressions.Take(10)));
+            // Cluster recovery: once the first silo is up, writes and data planes must not wait for the others.
+            Assert.True(recovery.WriteAfterFirstUp <= RecoveryBound, $"the first write was accepted {recovery.WriteAfterFirstUp.TotalSeconds:F2} s after the first silo was up");
+            Assert.True(recovery.DpsAfterFirstUp <= RecoveryBound, $"the DPs were back on the CP {recovery.DpsAfterFirstUp.TotalSeconds:F2} s after the first silo was up");
             Assert.True(writer.Acknowledged.Count > 50, $"too few writes acknowledged to mean anything: {writer.Acknowledged.Count}");
             Assert.True(loads.All(l => l.Succeeded > 500), "too little proxied load to mean anything");
         }
@@ -212,6 +227,91 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
+    /// <summary>When each silo came up (relative to the restore), and how long after the first one up a write was accepted and both DPs were back.</summary>
+    private sealed record Recovery(TimeSpan[] UpAt, TimeSpan FirstUp, TimeSpan WriteAfterFirstUp, TimeSpan DpsAfterFirstUp);
+
+    /// <summary>
+    /// Watches silos launched after all died: each silo's <c>/healthz</c> (it answers once the silo has joined the
+    /// cluster), a write sent to a silo that is up until one is accepted, and both data planes following the control
+    /// plane again at that write's version.
+    /// </summary>
+    private async Task<Recovery> WatchRecoveryAsync(SiloProcess?[] silos, HttpClient[] admins, DataPlaneProcess[] dps, TimeSpan restoring)
+    {
+        var upAt = new TimeSpan?[silos.Length];
+        TimeSpan? writeAt = null;
+        long writeVersion = 0;
+        var dpAt = new TimeSpan?[dps.Length];
+        var deadline = _clock.Elapsed + Step;
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        while ((upAt.Any(t => t is null) || writeAt is null || dpAt.Any(t => t is null)) && _clock.Elapsed < deadline)
+        {
+            for (var i = 0; i < silos.Length; i++)
+            {
+                if (upAt[i] is null && await Answers(() => probe.GetAsync(new Uri(admins[i].BaseAddress!, "/healthz"))))
+                {
+                    upAt[i] = _clock.Elapsed - restoring;
+                }
+            }
+            var up = Array.FindIndex(upAt, t => t is not null);
+            if (writeAt is null && up >= 0)
+            {
+                try
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    using var response = await admins[up].PutAsync("/apisix/admin/routes/recovery", Json("""{"uri":"/recovery","upstream_id":"1"}"""), timeout.Token);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        writeAt = _clock.Elapsed - restoring;
+                        writeVersion = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["modifiedIndex"]!.GetValue<long>();
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                {
+                }
+            }
+            for (var i = 0; writeAt is not null && i < dps.Length; i++)
+            {
+                if (dpAt[i] is null && await OnControlPlaneAt(dps[i], writeVersion))
+                {
+                    dpAt[i] = _clock.Elapsed - restoring;
+                }
+            }
+            await Task.Delay(50);
+        }
+        if (upAt.Any(t => t is null) || writeAt is null || dpAt.Any(t => t is null))
+        {
+            throw new TimeoutException($"recovery not complete within {Step.TotalSeconds} s: silos up at [{string.Join(", ", upAt)}], write at {writeAt}, DPs back at [{string.Join(", ", dpAt)}]");
+        }
+        var firstUp = upAt.Min()!.Value;
+        return new Recovery(upAt.Select(t => t!.Value).ToArray(), firstUp, writeAt.Value - firstUp, dpAt.Max()!.Value - firstUp);
+
+        static async Task<bool> Answers(Func<Task<HttpResponseMessage>> call)
+        {
+            try
+            {
+                using var response = await call();
+                return response.IsSuccessStatusCode;
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        static async Task<bool> OnControlPlaneAt(DataPlaneProcess dp, long version)
+        {
+            try
+            {
+                var status = JsonNode.Parse(await dp.Status.GetStringAsync("/status"))!;
+                return status["mode"]!.GetValue<string>() == "control_plane" && status["version"]!.GetValue<long>() >= version;
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+
     private static async Task Until(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + Step;
@@ -230,6 +330,21 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
             await Task.Delay(100);
         }
         throw new TimeoutException($"{what}: not within {Step.TotalSeconds} s");
+    }
+
+    /// <summary>The processes' logs, beside the report, to find out why the recovery took longer than its bound.</summary>
+    private static void KeepLogs(SiloProcess?[] silos, DataPlaneProcess[] dps)
+    {
+        var folder = Path.Combine(RepoPaths.Root, "TestResults");
+        Directory.CreateDirectory(folder);
+        for (var i = 0; i < silos.Length; i++)
+        {
+            File.WriteAllText(Path.Combine(folder, $"chaos-silo{i + 1}.log"), silos[i]?.Process.Output ?? "");
+        }
+        for (var i = 0; i < dps.Length; i++)
+        {
+            File.WriteAllText(Path.Combine(folder, $"chaos-dp{i + 1}.log"), dps[i].Process.Output);
+        }
     }
 
     private void WriteReport()

@@ -114,6 +114,49 @@ public class PostgreSqlClusterTests
         }
     }
 
+    /// <summary>
+    /// Both silos die (kill -9) and one host never comes back. Orleans alone would keep the lost silo Active and the
+    /// returning one would wait for it until its join attempt gives up (5 minutes) and exits; the membership sweep
+    /// marks the lost silo dead once it has been silent for three heartbeat periods (30 s) and refuses connections.
+    /// </summary>
+    [Fact]
+    public async Task After_every_silo_died_one_comes_back_alone_and_takes_writes()
+    {
+        await using var db = await PostgresDatabase.CreateAsync();
+        var dirs = Enumerable.Range(0, 2).Select(_ => RepoPaths.TempFolder("og-pg-alone")).ToArray();
+        var silos = await Task.WhenAll(dirs.Select(d => StartSiloAsync(db, d)));
+        SiloProcess? back = null;
+        try
+        {
+            using (var admin = silos[0].AdminClient())
+            {
+                await silos[0].Process.WaitUntilAsync(async () => await ActiveSilosAsync(admin) == 2, TimeSpan.FromSeconds(60), "two active silos");
+                Assert.Equal(HttpStatusCode.Created, (await admin.PutAsync("/apisix/admin/upstreams/u", Json("""{"nodes":{"127.0.0.1:1980":1}}"""))).StatusCode);
+            }
+            var ports = (silos[0].AdminPort, silos[0].SiloPort, silos[0].GatewayPort);
+            foreach (var silo in silos)
+            {
+                silo.Process.Kill();
+                await silo.DisposeAsync();
+            }
+
+            // Ready (a grain call answered) within the start's 90 s, where Orleans alone needs five minutes and then gives up.
+            back = await StartSiloAsync(db, dirs[0], ports);
+            using var again = back.AdminClient();
+            var write = await again.PutAsync("/apisix/admin/routes/alone", Json("""{"uri":"/alone","upstream_id":"u"}"""));
+            Assert.True(write.IsSuccessStatusCode, $"{write.StatusCode} {await write.Content.ReadAsStringAsync()}");
+            Assert.Equal(1, await ActiveSilosAsync(again));
+            Assert.Contains("Marked silo 127.0.0.1:" + silos[1].SiloPort, back.Process.Output);
+        }
+        finally
+        {
+            if (back is not null)
+            {
+                await back.DisposeAsync();
+            }
+        }
+    }
+
     private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
