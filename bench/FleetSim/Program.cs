@@ -11,13 +11,16 @@ using OrleansGateway.FleetSim;
 using OrleansGateway.TestSupport;
 
 // Usage: FleetSim [--silos 1] [--tls on] [--groups 1] [--dps 1000] [--per-client 100] [--routes 100] [--changes 100] [--idle-seconds 10]
-//                 [--settle-seconds 90] [--fleet-warm-seconds 30] [--warm-changes 10] [--silo-env KEY=VALUE,...]
+//                 [--settle-seconds 90] [--fleet-warm-seconds 30] [--warm-changes 10] [--silo-env KEY=VALUE,...] [--kill-silo N]
 //   --silos 1: one embedded silo (loopback, plain TCP); 3: a PostgreSQL cluster with mutual TLS (OG_TEST_POSTGRES;
 //   --tls off: without, as deployment.orleans.allow_insecure, for comparison).
 //   --dps: simulated data planes per group; --per-client: how many share one Orleans client (its connection, its
 //   client id naming the group), each with its own subscription, change-feed calls and heartbeat.
 // Reports propagation from each change's 2xx until every data plane of its group holds the version, the silos' CPU
 // per change and per idle second (without and with the fleet connected), and the heartbeat rate.
+// --kill-silo N (with --silos 3): then kills silo N (-9) with the fleet connected, and reports how long until a write is
+// accepted again, how many data planes lost the control plane and for how long (5 s = fallback_after's default: past
+// it a data plane serves from S3), and when every data plane holds that write's version connected again.
 const string Key = "fleet-sim-admin-key-0123456789";
 var silos = Int("--silos", 1);
 var groups = Int("--groups", 1);
@@ -37,6 +40,7 @@ foreach (var pair in Arg("--silo-env", "").Split(',', StringSplitOptions.RemoveE
 }
 var processes = await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => SiloProcess.StartAsync(RepoPaths.TempFolder("og-fleet"), extraEnv: env)));
 var clients = new List<ControlPlaneConnection>();
+var clock = Stopwatch.StartNew();
 using var stop = new CancellationTokenSource();
 try
 {
@@ -79,12 +83,13 @@ try
             var batch = Enumerable.Range(c * perClient, Math.Min(perClient, dps - c * perClient))
                 .Select(i => new SimulatedDataPlane(connection.Client, group, $"sim-{group}-{i}")).ToList();
             await Task.WhenAll(batch.Select(d => d.StartAsync()));
+            batch.ForEach(d => d.Watch(connection));
             members.AddRange(batch);
         }
         fleet[group] = members;
     }
     var connectSeconds = connectWatch.Elapsed.TotalSeconds;
-    var heartbeats = fleet.Values.SelectMany(m => m).Select(d => d.HeartbeatAsync(stop.Token)).ToList();
+    var heartbeats = fleet.Values.SelectMany(m => m).Select(d => d.HeartbeatAsync(clock, stop.Token)).ToList();
 
     // Heartbeats spread over their period, and the code paths the fleet added warm up (see --settle-seconds).
     await Task.Delay(TimeSpan.FromSeconds(Int("--fleet-warm-seconds", 30)));
@@ -131,6 +136,8 @@ try
     var applied = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Applied)) - appliedBefore;
     var fetches = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Fetches)) - fetchesBefore;
     var rss = processes.Select(p => Rss(p.Process.Pid)).ToArray();
+    var kill = Int("--kill-silo", -1);
+    var killReport = kill >= 0 && kill < processes.Length && processes.Length > 1 ? " " + await KillOneAsync(kill, admins, fleet, groupIds[0]) : "";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"fleet silos={silos} tls={(db is null ? "loopback" : tls ? "on" : "off")} groups={groups} dps_per_group={dps} per_client={perClient} routes={routes} changes={changes} " +
         $"p50_ms={latencies[latencies.Count / 2]:F1} p99_ms={latencies[(int)(latencies.Count * 0.99)]:F1} max_ms={latencies[^1]:F1} lagging_over_30s={lagging} " +
@@ -139,7 +146,7 @@ try
         $"idle_cpu_pct_with_fleet={string.Join('/', idleFleet.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
         $"pushes_applied={applied} fetches={fetches} heartbeats_per_s={beatsPerSecond:F0} connect_s={connectSeconds:F1} silo_rss_mb={string.Join('/', rss.Select(r => r / 1024 / 1024))} " +
         $"rss_alone_mb={string.Join('/', rssAlone.Select(r => r / 1024 / 1024))} rss_with_fleet_mb={string.Join('/', rssFleet.Select(r => r / 1024 / 1024))} " +
-        $"kb_per_dp={(dps == 0 ? 0 : (rssFleet.Sum() - rssAlone.Sum()) / 1024.0 / (dps * groups)):F1}"));
+        $"kb_per_dp={(dps == 0 ? 0 : (rssFleet.Sum() - rssAlone.Sum()) / 1024.0 / (dps * groups)):F1}{killReport}"));
     stop.Cancel();
     await Task.WhenAll(heartbeats);
 }
@@ -156,6 +163,59 @@ finally
     }
 }
 return 0;
+
+// Kills one silo with the fleet connected; see the usage at the top.
+async Task<string> KillOneAsync(int victim, HttpClient[] admins, Dictionary<string, List<SimulatedDataPlane>> fleet, string group)
+{
+    var bound = TimeSpan.FromSeconds(120);
+    var survivor = admins[(victim + 1) % admins.Length];
+    var all = fleet.Values.SelectMany(m => m).ToList();
+    var failedBefore = all.ToDictionary(d => d, d => Interlocked.Read(ref d.FailedHeartbeats));
+    var killedAt = clock.Elapsed;
+    processes[victim].Process.Kill();
+
+    // Until the cluster declares the silo dead, a write whose group grain lived there is refused (503/504).
+    long version = 0;
+    TimeSpan? writeAt = null;
+    var refused = 0;
+    while (writeAt is null && clock.Elapsed - killedAt < bound)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var response = await survivor.PutAsync($"/apisix/admin/routes/after-kill?gateway_group_id={group}", Json("""{"uri":"/after-kill","upstream_id":"u"}"""), timeout.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                writeAt = clock.Elapsed - killedAt;
+                version = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["modifiedIndex"]!.GetValue<long>();
+                break;
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+        }
+        refused++;
+        await Task.Delay(100);
+    }
+    TimeSpan? allBack = null;
+    while (writeAt is not null && clock.Elapsed - killedAt < bound)
+    {
+        if (fleet[group].All(d => d.Version >= version) && all.All(d => d.LostAt is null))
+        {
+            allBack = clock.Elapsed - killedAt;
+            break;
+        }
+        await Task.Delay(10);
+    }
+    var lost = all.Where(d => Interlocked.Read(ref d.FailedHeartbeats) > failedBefore[d]).ToList();
+    var fallbackAfter = TimeSpan.FromSeconds(5);
+    var outages = lost.Select(d => d.LongestOutage).Order().ToList();
+    return string.Create(CultureInfo.InvariantCulture,
+        $"kill_silo={victim} write_accepted_after_s={writeAt?.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) ?? "never"} writes_refused={refused} " +
+        $"dps_lost_cp={lost.Count} dps_past_fallback_after={outages.Count(o => o >= fallbackAfter) + all.Count(d => d.LostAt is not null)} " +
+        $"outage_p50_s={(outages.Count > 0 ? outages[outages.Count / 2].TotalSeconds : 0):F1} outage_max_s={(outages.Count > 0 ? outages[^1].TotalSeconds : 0):F1} " +
+        $"all_dps_back_at_version_s={allBack?.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) ?? "never"}");
+}
 
 GatewayConfig DataPlaneConfig(string group)
 {

@@ -82,21 +82,68 @@ internal sealed class SimulatedDataPlane(IClusterClient client, string group, st
         }
     }
 
-    /// <summary>Heartbeats until <paramref name="stop"/>, starting at a random point of the period (as DPs started at random times).</summary>
-    public async Task HeartbeatAsync(CancellationToken stop)
+    /// <summary>As the data plane's <c>CallTimeout</c>: a heartbeat not answered within it counts as failed.</summary>
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>As the data plane's reconnect cadence while the control plane is unreachable.</summary>
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(1);
+
+    private readonly SemaphoreSlim _beatNow = new(0);
+    private long _lostAtTicks;
+
+    /// <summary>When its heartbeat first failed after the last success (null while connected).</summary>
+    public TimeSpan? LostAt => Interlocked.Read(ref _lostAtTicks) is var t and > 0 ? TimeSpan.FromTicks(t) : null;
+
+    /// <summary>Times the heartbeat failed, and the longest stretch without a working control plane.</summary>
+    public long FailedHeartbeats;
+
+    public TimeSpan LongestOutage { get; private set; }
+
+    /// <summary>
+    /// Heartbeats at once when Orleans reports a lost gateway connection, as the data plane does
+    /// (<c>ControlPlaneConnection</c>'s cluster connection status observer).
+    /// </summary>
+    public void Watch(OrleansGateway.DataPlane.Sources.ControlPlaneConnection connection) => connection.ConnectionLost += () => _beatNow.Release();
+
+    /// <summary>
+    /// Heartbeats until <paramref name="stop"/>, starting at a random point of the period (as DPs started at random
+    /// times), and at once on a lost connection. A heartbeat that fails is retried every second with a reload, as the
+    /// data plane reconnects (here over the shared client, which reaches the silos left); <paramref name="clock"/>
+    /// stamps when the control plane was lost and for how long.
+    /// </summary>
+    public async Task HeartbeatAsync(System.Diagnostics.Stopwatch clock, CancellationToken stop)
     {
         try
         {
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)FeedTiming.HeartbeatInterval.TotalMilliseconds)), stop);
             while (!stop.IsCancellationRequested)
             {
-                var cpVersion = await HeartbeatOnceAsync();
-                Heartbeats++;
-                if (cpVersion > Version)
+                var lost = LostAt;
+                try
                 {
-                    await WaitForGapAsync(cpVersion); // as the data plane: usually the push is on its way
+                    var cpVersion = await HeartbeatOnceAsync().WaitAsync(CallTimeout, stop);
+                    Heartbeats++;
+                    if (lost is not null)
+                    {
+                        // Reconnected: as the data plane, registered by the heartbeat, then a reload.
+                        await FetchAsync().WaitAsync(CallTimeout, stop);
+                        LongestOutage = clock.Elapsed - lost.Value > LongestOutage ? clock.Elapsed - lost.Value : LongestOutage;
+                        Interlocked.Exchange(ref _lostAtTicks, 0);
+                    }
+                    else if (cpVersion > Version)
+                    {
+                        await WaitForGapAsync(cpVersion); // as the data plane: usually the push is on its way
+                    }
                 }
-                await Task.Delay(FeedTiming.HeartbeatInterval, stop);
+                catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException)
+                {
+                    Interlocked.Increment(ref FailedHeartbeats);
+                    if (lost is null)
+                    {
+                        Interlocked.Exchange(ref _lostAtTicks, Math.Max(1, clock.Elapsed.Ticks));
+                    }
+                }
+                await _beatNow.WaitAsync(LostAt is null ? FeedTiming.HeartbeatInterval : RetryEvery, stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

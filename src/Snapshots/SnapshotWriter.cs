@@ -25,7 +25,7 @@ public sealed class SnapshotWriter(ISnapshotStore store, SnapshotLayout layout, 
     public async Task<(SnapshotManifest Resources, SnapshotManifest Config)> WriteAsync(GroupExport export, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var resources = SnapshotCodec.Encode(export.Group, SnapshotLayout.Resources, export.Version, now, StandaloneConfig.ToJson(export), key);
+        var resources = SnapshotCodec.Encode(export.Group, SnapshotLayout.Resources, export.Version, now, writer => StandaloneConfig.Write(writer, export), key);
         var config = SnapshotCodec.Encode(export.Group, SnapshotLayout.Config, export.Version, now, export.ConfigJson, key);
         foreach (var encoded in new[] { resources, config })
         {

@@ -100,6 +100,7 @@ public sealed partial class GatewayGroupGrain
             logger.LogInformation("Replaced gateway group {Group} with {Count} resources at version {Version}", GroupId, stored.Count, version);
         }
         Publish(version, previous, reset: true, Activity.Current?.Context ?? default, delta: null);
+        HeapTrim.After(stored.Count, restoredFrom is null ? "a bulk import" : "a restore", logger);
         return new AdminResult(200, null, null, version);
     }
 

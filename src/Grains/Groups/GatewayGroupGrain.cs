@@ -79,6 +79,7 @@ public sealed partial class GatewayGroupGrain(
         _changes.Load(await store.LoadRecentChangesAsync(GroupId, _changes.Capacity, cancellationToken));
         metrics.GroupVersion(GroupId, _group.Version);
         logger.LogInformation("Loaded gateway group {Group} at version {Version} with {Count} resources", GroupId, _group.Version, _resources.Count);
+        HeapTrim.After(_resources.Count, "loading the group", logger);
     }
 
     private async Task<bool> CreateRecordAsync(string? name, string? description, CancellationToken cancellationToken)

@@ -102,6 +102,7 @@ public sealed class SnapshotGrain(
             {
                 var (resources, _) = await writer.WriteAsync(export, CancellationToken.None);
                 _uploadedVersion = export.Version;
+                Groups.HeapTrim.After(export.Resources.Count, "a snapshot", logger);
                 var elapsed = time.GetElapsedTime(started);
                 logger.LogInformation("Snapshot of gateway group {Group} at version {Version}: {Size} bytes in {Ms} ms to {Location}",
                     Group, export.Version, resources.Size, (long)elapsed.TotalMilliseconds, _status.ResourceLocation);
