@@ -55,6 +55,38 @@ public sealed class CronSchedule
     public DateTimeOffset Next(DateTimeOffset after) =>
         _every is { } every ? after + every : _fields!.Next(after.ToUniversalTime());
 
+    /// <summary>
+    /// The first run of the schedule for <paramref name="key"/> strictly after <paramref name="after"/>. An
+    /// <c>@every</c> interval runs at a fixed phase of the wall clock derived from the key (a stable hash): 1,000 groups
+    /// on <c>@every 1m</c> spread evenly over the minute, each at the same second of every minute on any silo and after
+    /// any restart, rather than all together a minute after the silo started. Cron expressions run when they say.
+    /// </summary>
+    public DateTimeOffset Next(DateTimeOffset after, string key)
+    {
+        if (_every is not { } every)
+        {
+            return Next(after);
+        }
+        var period = every.Ticks;
+        var phase = (long)(StableHash(key) % (ulong)period);
+        var ticks = after.UtcTicks;
+        var next = ticks - Mod(ticks - phase, period) + period;
+        return new DateTimeOffset(next, TimeSpan.Zero);
+
+        static long Mod(long a, long m) => ((a % m) + m) % m;
+    }
+
+    /// <summary>FNV-1a over the UTF-16 code units: the same for a key in every process (string.GetHashCode is not).</summary>
+    private static ulong StableHash(string key)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in key)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+        return hash;
+    }
+
     /// <summary>Go-style durations: <c>1h30m</c>, <c>10s</c>, <c>250ms</c>.</summary>
     public static bool TryParseDuration(string text, out TimeSpan value)
     {

@@ -39,7 +39,7 @@ public sealed class SnapshotGrain(
             ConfigLocation = writer.Store.Describe(writer.Layout.ConfigBucket),
             Silo = silo.SiloAddress.ToString(),
         };
-        var first = schedule.Schedule.Next(time.GetUtcNow());
+        var first = schedule.Schedule.Next(time.GetUtcNow(), Group);
         _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(Until(first), Timeout.InfiniteTimeSpan) { KeepAlive = true });
         _status = _status with { NextAttemptAt = first };
         return Task.CompletedTask;
@@ -182,7 +182,7 @@ public sealed class SnapshotGrain(
     private void Rearm()
     {
         var now = time.GetUtcNow();
-        var next = schedule.Schedule.Next(now);
+        var next = schedule.Schedule.Next(now, Group);
         if (_status.ConsecutiveFailures > 0)
         {
             // Retry sooner than the schedule when it is long, with exponential backoff up to a minute.

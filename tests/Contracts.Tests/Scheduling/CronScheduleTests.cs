@@ -28,6 +28,30 @@ public class CronScheduleTests
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), CronSchedule.Parse(spec).Next(At));
     }
 
+    [Fact]
+    public void Every_runs_at_a_fixed_phase_per_key_spread_over_the_period()
+    {
+        var every = CronSchedule.Parse("@every 1m");
+        var phases = new List<double>();
+        for (var g = 0; g < 1000; g++)
+        {
+            var key = $"group-{g}";
+            var first = every.Next(At, key);
+            Assert.InRange(first, At.AddTicks(1), At.AddMinutes(1));
+            // The same second of every minute, from any starting point, in any process.
+            Assert.Equal(first.AddMinutes(1), every.Next(first, key));
+            Assert.Equal(first.AddMinutes(1), every.Next(first.AddTicks(1), key));
+            Assert.Equal(first, every.Next(At.AddMinutes(-3).AddTicks(1), key).AddMinutes(3));
+            phases.Add((first - At).TotalSeconds);
+        }
+        // Spread: every 6 s slice of the minute holds about a tenth of the 1,000 groups.
+        var slices = phases.GroupBy(p => (int)(p / 6)).ToDictionary(s => s.Key, s => s.Count());
+        Assert.Equal(10, slices.Count);
+        Assert.All(slices.Values, n => Assert.InRange(n, 60, 140));
+        // Cron expressions are not moved.
+        Assert.Equal(CronSchedule.Parse("*/5 * * * *").Next(At), CronSchedule.Parse("*/5 * * * *").Next(At, "group-1"));
+    }
+
     [Theory]
     [InlineData("@every", "needs a duration")]
     [InlineData("@every 0s", "at least 1s")]
