@@ -11,14 +11,14 @@ using OrleansGateway.FleetSim;
 using OrleansGateway.TestSupport;
 
 // Usage: FleetSim [--silos 1] [--tls on] [--groups 1] [--dps 1000] [--per-client 100] [--routes 100] [--changes 100] [--idle-seconds 10]
-//                 [--settle-seconds 90] [--fleet-warm-seconds 30] [--warm-changes 10] [--silo-env KEY=VALUE,...] [--kill-silo N]
+//                 [--settle-seconds 90] [--fleet-warm-seconds 30] [--warm-changes 10] [--silo-env KEY=VALUE,...] [--kill-silo N|owner]
 //   --silos 1: one embedded silo (loopback, plain TCP); 3: a PostgreSQL cluster with mutual TLS (OG_TEST_POSTGRES;
 //   --tls off: without, as deployment.orleans.allow_insecure, for comparison).
 //   --dps: simulated data planes per group; --per-client: how many share one Orleans client (its connection, its
 //   client id naming the group), each with its own subscription, change-feed calls and heartbeat.
 // Reports propagation from each change's 2xx until every data plane of its group holds the version, the silos' CPU
 // per change and per idle second (without and with the fleet connected), and the heartbeat rate.
-// --kill-silo N (with --silos 3): then kills silo N (-9) with the fleet connected, and reports how long until a write is
+// --kill-silo N|owner (with --silos 3): then kills silo N, or the one holding the group's grain, (-9) with the fleet connected, and reports how long until a write is
 // accepted again, how many data planes lost the control plane and for how long (5 s = fallback_after's default: past
 // it a data plane serves from S3), and when every data plane holds that write's version connected again.
 const string Key = "fleet-sim-admin-key-0123456789";
@@ -136,7 +136,11 @@ try
     var applied = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Applied)) - appliedBefore;
     var fetches = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Fetches)) - fetchesBefore;
     var rss = processes.Select(p => Rss(p.Process.Pid)).ToArray();
-    var kill = Int("--kill-silo", -1);
+    // "owner": the silo that holds the group's grain (the harder case: the grain must move, writes wait for it).
+    var owner = JsonNode.Parse(await admins[0].GetStringAsync($"/api/gateway_groups/{groupIds[0]}"))!["silo"]!.GetValue<string>();
+    var kill = Arg("--kill-silo", "-1") == "owner"
+        ? Array.FindIndex(processes, p => owner.Contains($":{p.SiloPort}:", StringComparison.Ordinal))
+        : Int("--kill-silo", -1);
     var killReport = kill >= 0 && kill < processes.Length && processes.Length > 1 ? " " + await KillOneAsync(kill, admins, fleet, groupIds[0]) : "";
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"fleet silos={silos} tls={(db is null ? "loopback" : tls ? "on" : "off")} groups={groups} dps_per_group={dps} per_client={perClient} routes={routes} changes={changes} " +

@@ -85,18 +85,22 @@ public sealed class SnapshotGrain(
         try
         {
             var group = GrainFactory.GetGrain<IGatewayGroupGrain>(Group);
-            if ((await group.GetInfo()).Group is null)
+            var info = (await group.GetInfo()).Group;
+            if (info is null)
             {
                 logger.LogInformation("Gateway group {Group} no longer exists; stopping its snapshots", Group);
                 await Disable();
                 return _status;
             }
             await LearnUploadedVersionAsync();
-            var export = await group.Export();
-            if (!force && export.Version == _uploadedVersion)
+            // Unchanged: known from the version alone, without exporting the group (13 MB for 100,000 routes).
+            var export = !force && info.Version == _uploadedVersion ? null : await group.Export();
+            if (export is null || (!force && export.Version == _uploadedVersion))
             {
-                Succeeded("unchanged", export.Version, _status.LastSuccessAt ?? now);
+                var version = export?.Version ?? info.Version;
+                Succeeded("unchanged", version, _status.LastSuccessAt ?? now);
                 metrics.SnapshotSucceeded(Group, now, uploadDuration: null);
+                activity?.SetTag("og.version", version);
             }
             else
             {
@@ -109,7 +113,10 @@ public sealed class SnapshotGrain(
                 Succeeded("uploaded", export.Version, resources.CreatedAt);
                 metrics.SnapshotSucceeded(Group, resources.CreatedAt, elapsed);
             }
-            activity?.SetTag("og.version", export.Version);
+            if (export is not null)
+            {
+                activity?.SetTag("og.version", export.Version);
+            }
             activity?.SetTag("og.outcome", _status.LastOutcome);
         }
         catch (Exception e) when (e is SnapshotStoreException or SnapshotRejectedException or TimeoutException or OrleansException)
