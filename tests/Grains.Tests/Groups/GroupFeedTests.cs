@@ -45,6 +45,39 @@ public class GroupFeedTests(ClusterFixture fixture)
         Assert.False(follower.Received.Reader.TryRead(out var extra), $"an unexpected push of version {extra?.Version}");
     }
 
+    /// <summary>
+    /// A group's grain may be deactivated (a silo leaving, an explicit collection) and activated again: its followers
+    /// are held by the silos' hubs, not by the grain, so they keep receiving deltas that continue their version, and
+    /// the change feed still answers from before the deactivation (the change log is reloaded from the store).
+    /// </summary>
+    [Fact]
+    public async Task Followers_keep_their_deltas_across_a_deactivation_of_the_group_grain()
+    {
+        var (id, grain) = await NewGroupAsync();
+        await using var follower = await FeedListener.StartAsync(fixture.Client, id);
+        await grain.Put(ResourceKind.Upstream, "u1", """{"nodes":{"127.0.0.1:1":1}}""");
+        Assert.Equal(1, (await follower.NextAsync()).Version);
+
+        var management = fixture.Grains.GetGrain<IManagementGrain>(0);
+        Assert.Equal(1, await management.GetGrainActivationCount((GrainReference)grain));
+        await grain.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (await management.GetGrainActivationCount((GrainReference)grain) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the group grain was not deactivated");
+            await Task.Delay(50);
+        }
+
+        await grain.Put(ResourceKind.Upstream, "u2", """{"nodes":{"127.0.0.1:2":1}}""");
+        var push = await follower.NextAsync();
+        Assert.Equal((2, 1, 1L, 2L), (push.Version, push.PreviousVersion, push.Delta!.FromVersion, push.Delta.ToVersion));
+        Assert.Equal("u2", Assert.Single(push.Delta.Upserted).Id);
+        var feed = await grain.GetChangesSince(0);
+        Assert.False(feed.ResetRequired);
+        Assert.Equal(["u1", "u2"], feed.Upserted.Select(r => r.Id).Order());
+        Assert.Equal(2, await follower.HeartbeatAsync(2));
+    }
+
     [Fact]
     public async Task Writes_committed_together_are_pushed_as_one_delta_covering_all_their_versions()
     {
