@@ -39,9 +39,10 @@ internal static class MembershipSweep
                 {
                     return;
                 }
-                catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogDebug(e, "The membership sweep could not read the table; retrying");
+                    // The sweep only helps a join along: a failure of it must not end it, nor anything else.
+                    logger.LogDebug(e, "The membership sweep failed; retrying");
                     await Task.Delay(Period, CancellationToken.None);
                 }
             }
