@@ -84,9 +84,11 @@ done
 endsection
 
 section "Fleet: many data planes on one group (FleetSim)" \
-  "FleetSim: simulated data planes doing over the wire what a DP does (its own connection code, a receiver registered by heartbeat, pushes applied or fetched, heartbeats every 5 s), 100 sharing one Orleans client; one embedded silo, then three PostgreSQL silos with mutual TLS; propagation until every DP holds the version, silo CPU per change and per idle second (alone after 90 s of settling, then with the fleet after 30 s of warm-up), heartbeats/s, RSS alone and with the fleet."
+  "FleetSim: simulated data planes doing over the wire what a DP does (its own connection code, a receiver registered by heartbeat, pushes applied or fetched, heartbeats every 5 s), 100 sharing one Orleans client; one embedded silo, then three PostgreSQL silos with mutual TLS; propagation until every DP holds the version, silo CPU per change and per idle second (alone after 90 s of settling, then with the fleet after 30 s of warm-up), heartbeats/s, RSS alone and with the fleet. With three silos, the silo holding the group's grain is then killed (-9) under the fleet: when a write is accepted again, how many DPs lost the CP and for how long, how many passed fallback_after, when all hold the new version connected."
 for silos in 1 3; do
-  dotnet "$(bin FleetSim)" --silos "$silos" --dps "$fleet_dps" --per-client 100 --changes "$fleet_changes" "${fleet_warm[@]}" 2>&1 | grep '^fleet' >>"$out"
+  kill_args=()
+  [ "$silos" -gt 1 ] && kill_args=(--kill-silo owner)
+  dotnet "$(bin FleetSim)" --silos "$silos" --dps "$fleet_dps" --per-client 100 --changes "$fleet_changes" "${fleet_warm[@]}" "${kill_args[@]}" 2>&1 | grep '^fleet' >>"$out"
 done
 endsection
 
