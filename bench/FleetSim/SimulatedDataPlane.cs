@@ -127,7 +127,11 @@ internal sealed class SimulatedDataPlane(IClusterClient client, string group, st
                     {
                         // Reconnected: as the data plane, registered by the heartbeat, then a reload.
                         await FetchAsync().WaitAsync(CallTimeout, stop);
-                        LongestOutage = clock.Elapsed - lost.Value > LongestOutage ? clock.Elapsed - lost.Value : LongestOutage;
+                        var outage = clock.Elapsed - lost.Value;
+                        if (outage > LongestOutage)
+                        {
+                            LongestOutage = outage;
+                        }
                         Interlocked.Exchange(ref _lostAtTicks, 0);
                     }
                     else if (cpVersion > Version)

@@ -95,12 +95,11 @@ public sealed class SnapshotGrain(
             await LearnUploadedVersionAsync();
             // Unchanged: known from the version alone, without exporting the group (13 MB for 100,000 routes).
             var export = !force && info.Version == _uploadedVersion ? null : await group.Export();
+            var version = export?.Version ?? info.Version;
             if (export is null || (!force && export.Version == _uploadedVersion))
             {
-                var version = export?.Version ?? info.Version;
                 Succeeded("unchanged", version, _status.LastSuccessAt ?? now);
                 metrics.SnapshotSucceeded(Group, now, uploadDuration: null);
-                activity?.SetTag("og.version", version);
             }
             else
             {
@@ -113,10 +112,7 @@ public sealed class SnapshotGrain(
                 Succeeded("uploaded", export.Version, resources.CreatedAt);
                 metrics.SnapshotSucceeded(Group, resources.CreatedAt, elapsed);
             }
-            if (export is not null)
-            {
-                activity?.SetTag("og.version", export.Version);
-            }
+            activity?.SetTag("og.version", version);
             activity?.SetTag("og.outcome", _status.LastOutcome);
         }
         catch (Exception e) when (e is SnapshotStoreException or SnapshotRejectedException or TimeoutException or OrleansException)

@@ -30,8 +30,7 @@ public sealed class PostgreSqlMembershipSweep(string connectionString, string cl
         var retired = new List<RetiredSilo>();
         foreach (var row in await ReadLiveRowsAsync(cancellationToken))
         {
-            if (row.Address == self.Address.ToString() && row.Port == self.Port &&
-                await RetireAsync(row, TimeSpan.Zero, cancellationToken))
+            if (row.Is(self) && await RetireAsync(row, TimeSpan.Zero, cancellationToken))
             {
                 retired.Add(new RetiredSilo(row.Address, row.Port, row.Generation, row.SilentFor, "an earlier incarnation of this silo"));
             }
@@ -49,7 +48,7 @@ public sealed class PostgreSqlMembershipSweep(string connectionString, string cl
         var retired = new List<RetiredSilo>();
         foreach (var row in await ReadLiveRowsAsync(cancellationToken))
         {
-            if ((row.Address == self.Address.ToString() && row.Port == self.Port) || row.SilentFor <= staleAfter ||
+            if (row.Is(self) || row.SilentFor <= staleAfter ||
                 !IPAddress.TryParse(row.Address, out var ip) || await answers(new IPEndPoint(ip, row.Port)))
             {
                 continue;
@@ -62,7 +61,11 @@ public sealed class PostgreSqlMembershipSweep(string connectionString, string cl
         return retired;
     }
 
-    private sealed record Row(string Address, int Port, int Generation, TimeSpan SilentFor);
+    private sealed record Row(string Address, int Port, int Generation, TimeSpan SilentFor)
+    {
+        /// <summary>A row of this endpoint (Orleans stores the address as its text).</summary>
+        public bool Is(IPEndPoint endpoint) => Address == endpoint.Address.ToString() && Port == endpoint.Port;
+    }
 
     private async Task<List<Row>> ReadLiveRowsAsync(CancellationToken cancellationToken)
     {
