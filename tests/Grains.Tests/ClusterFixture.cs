@@ -12,10 +12,22 @@ using OrleansGateway.Snapshots.Stores;
 
 namespace OrleansGateway.Grains.Tests;
 
-/// <summary>One in-process silo with the real SQLite group store in a temporary folder, and a client.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+/// <summary>
+/// One in-process silo with the real SQLite group store and a folder snapshot store in a temporary folder of its own,
+/// and a client. Snapshots every hour (none during the tests) unless a derived fixture says otherwise.
+/// </summary>
+public class ClusterFixture : IAsyncLifetime
 {
-    private static readonly string Folder = Path.Combine(Path.GetTempPath(), "og-grains-tests-" + Guid.NewGuid().ToString("N"));
+    private const string FolderKey = "og_test_folder";
+    private const string CronKey = "og_test_snapshot_cron";
+
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "og-grains-tests-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The snapshot grains' <c>fallback_cp.cron_spec</c>.</summary>
+    protected virtual string SnapshotCron => "@every 1h";
+
+    /// <summary>Where the snapshot grains write (the folder store of the embedded default).</summary>
+    public string SnapshotFolder => Path.Combine(Folder, "snapshots");
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -26,6 +38,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new TestClusterBuilder(1);
+        builder.Properties[FolderKey] = Folder;
+        builder.Properties[CronKey] = SnapshotCron;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         Cluster = builder.Build();
@@ -49,7 +63,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.Services.AddSingleton(_ => new SqliteDatabase(Path.Combine(Folder, "groups.db"), synchronousFull: false));
+            var folder = silo.Configuration[FolderKey]!;
+            silo.Services.AddSingleton(_ => new SqliteDatabase(Path.Combine(folder, "groups.db"), synchronousFull: false));
             silo.Services.AddSingleton<SqliteGroupStore>();
             silo.Services.AddSingleton<IGroupStore>(sp => new FaultyGroupStore(sp.GetRequiredService<SqliteGroupStore>()));
             silo.Services.AddSingleton(TimeProvider.System);
@@ -60,9 +75,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddStartupTask((sp, ct) => sp.GetRequiredService<IGroupStore>().InitializeAsync(ct));
             silo.UseInMemoryReminderService();
             silo.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = SnapshotSchedule.MinimumReminderPeriod);
-            silo.Services.AddSingleton<ISnapshotStore>(new FolderSnapshotStore(Path.Combine(Folder, "snapshots")));
+            silo.Services.AddSingleton<ISnapshotStore>(new FolderSnapshotStore(Path.Combine(folder, "snapshots")));
             silo.Services.AddSingleton(sp => new SnapshotWriter(sp.GetRequiredService<ISnapshotStore>(), SnapshotLayout.Embedded, null, 3, TimeProvider.System));
-            silo.Services.AddSingleton(new SnapshotSchedule(CronSchedule.Parse("@every 1h")));
+            silo.Services.AddSingleton(new SnapshotSchedule(CronSchedule.Parse(silo.Configuration[CronKey]!)));
         }
     }
 
