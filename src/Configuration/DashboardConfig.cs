@@ -15,6 +15,14 @@ public sealed record DashboardConfig
     /// <summary><c>session_ttl</c> (default 8h): how long a login lasts.</summary>
     public TimeSpan SessionTtl { get; init; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// <c>metrics_idle_after</c> (default 5m): the dashboard's metrics collection (a reading of every Orleans instrument
+    /// each second, most of an idle silo's cost with the dashboard on) runs only while the dashboard is in use: it
+    /// starts with the first dashboard request to this silo, or the first dashboard read of this silo's statistics
+    /// from another silo, and stops after this long without one.
+    /// </summary>
+    public TimeSpan MetricsIdleAfter { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Reads <c>deployment.admin.dashboard</c>; a bad value throws naming the key and the value.</summary>
     public static DashboardConfig Read(ConfigReader r)
     {
@@ -28,6 +36,7 @@ public sealed record DashboardConfig
         {
             Enabled = r.Bool(p + "enabled", true),
             SessionTtl = ttl,
+            MetricsIdleAfter = r.Duration(p + "metrics_idle_after", TimeSpan.FromMinutes(5)),
         };
     }
 }

@@ -10,20 +10,23 @@ public class DashboardConfigTests
         var config = Load("# nothing\n");
         Assert.True(config.Dashboard.Enabled);
         Assert.Equal(TimeSpan.FromHours(8), config.Dashboard.SessionTtl);
+        Assert.Equal(TimeSpan.FromMinutes(5), config.Dashboard.MetricsIdleAfter);
     }
 
     [Fact]
     public void The_block_is_read()
     {
-        var config = Load("deployment:\n  admin:\n    dashboard: {enabled: false, session_ttl: 30m}\n");
+        var config = Load("deployment:\n  admin:\n    dashboard: {enabled: false, session_ttl: 30m, metrics_idle_after: 90s}\n");
         Assert.False(config.Dashboard.Enabled);
         Assert.Equal(TimeSpan.FromMinutes(30), config.Dashboard.SessionTtl);
+        Assert.Equal(TimeSpan.FromSeconds(90), config.Dashboard.MetricsIdleAfter);
     }
 
     [Theory]
     [InlineData("enabled: maybe", "deployment.admin.dashboard.enabled = \"maybe\": expected true or false")]
     [InlineData("session_ttl: soon", "deployment.admin.dashboard.session_ttl = \"soon\": expected a positive duration")]
     [InlineData("session_ttl: 0s", "deployment.admin.dashboard.session_ttl = \"0s\"")]
+    [InlineData("metrics_idle_after: never", "deployment.admin.dashboard.metrics_idle_after = \"never\": expected a positive duration")]
     [InlineData("session_ttl: 169h", "deployment.admin.dashboard.session_ttl = \"169h\": expected at most 7 days")]
     public void Bad_values_stop_with_key_and_value(string line, string expected)
     {

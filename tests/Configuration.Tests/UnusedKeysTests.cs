@@ -61,7 +61,7 @@ public class UnusedKeysTests
                   - {name: admin, key: 0123456789abcdef-key, role: admin}
                 admin_listen: {ip: 127.0.0.1, port: 9180}
                 max_body_bytes: 65536
-                dashboard: {enabled: true, session_ttl: 1h}
+                dashboard: {enabled: true, session_ttl: 1h, metrics_idle_after: 2m}
               orleans:
                 cluster_id: c
                 service_id: s

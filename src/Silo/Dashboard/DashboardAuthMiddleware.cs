@@ -8,7 +8,7 @@ namespace OrleansGateway.Silo.Dashboard;
 /// authentication of its own): a live login cookie or a valid <c>X-API-KEY</c> passes. Otherwise a page a browser
 /// navigates to is redirected to the login page, and anything else (the dashboard's XHR calls) gets 401.
 /// </summary>
-public sealed class DashboardAuthMiddleware(RequestDelegate next, DashboardSessions sessions, DashboardCookie cookie, AdminKeyStore keys)
+public sealed class DashboardAuthMiddleware(RequestDelegate next, DashboardSessions sessions, DashboardCookie cookie, AdminKeyStore keys, DashboardOnDemand onDemand)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -28,6 +28,7 @@ public sealed class DashboardAuthMiddleware(RequestDelegate next, DashboardSessi
         }
         if (sessions.IsValid(cookie.Read(context)) || keys.Find(context.Request.Headers["X-API-KEY"].ToString()) is not null)
         {
+            onDemand.Touch();
             return next(context);
         }
         if (IsPageRequest(context.Request))

@@ -5,7 +5,8 @@ namespace OrleansGateway.Silo.Dashboard;
 
 /// <summary>
 /// The Orleans dashboard on the Admin API's listener under <c>/dashboard/</c>, behind a login with an admin or viewer
-/// key (<c>deployment.admin.dashboard.enabled: false</c> leaves it out entirely).
+/// key (<c>deployment.admin.dashboard.enabled: false</c> leaves it out entirely), its collection running only while it
+/// is in use (<see cref="DashboardOnDemand"/>).
 /// </summary>
 public static class DashboardExtensions
 {
@@ -13,7 +14,7 @@ public static class DashboardExtensions
     {
         if (config.Dashboard.Enabled)
         {
-            builder.UseOrleans(silo => silo.AddDashboard());
+            builder.UseOrleans(DashboardOnDemand.AddTo);
             builder.Services.AddSingleton<DashboardSessions>();
             builder.Services.AddSingleton<DashboardCookie>();
         }
