@@ -3,7 +3,7 @@
 # bench/results/YYYY-MM-DD-HHMM.md (machine, versions, method, every run's figures with medians and ratios), copied
 # to bench/results/latest.md. Installs what it needs (PostgreSQL and s3rver via scripts/test-deps.sh; wrk and nginx
 # from apt). QUICK=1 runs each benchmark small, to check the runner itself (figures then mean nothing).
-# Takes about 25 minutes in full on the 2-core development machine.
+# Takes about 32 minutes in full on the 2-core development machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +15,13 @@ if [ "$QUICK" = 1 ]; then
   prop_routes=100; prop_changes=50; cold_routes=1000; cold_reps=1; proxy_reps=1; proxy_seconds=2
   cache_routes=1000; cache_changes=20
   fleet_dps=50; fleet_changes=10; fleet_warm=(--settle-seconds 5 --fleet-warm-seconds 3)
+  many_groups=20; many_dps=5; many_changes=20
 else
   write_args=(REPS=3 ROUTES=100000 WRITES=10000); snap_routes=1000,10000,100000; snap_reps=3
   prop_routes=100,10000; prop_changes=1000; cold_routes=10000; cold_reps=3; proxy_reps=5; proxy_seconds=10
   cache_routes=10000,100000; cache_changes=300
   fleet_dps=1000; fleet_changes=50; fleet_warm=()
+  many_groups=1000; many_dps=10; many_changes=200
 fi
 
 scripts/test-deps.sh >/dev/null
@@ -90,6 +92,11 @@ for silos in 1 3; do
   [ "$silos" -gt 1 ] && kill_args=(--kill-silo owner)
   dotnet "$(bin FleetSim)" --silos "$silos" --dps "$fleet_dps" --per-client 100 --changes "$fleet_changes" "${fleet_warm[@]}" "${kill_args[@]}" 2>&1 | grep '^fleet' >>"$out"
 done
+endsection
+
+section "Fleet: many groups, each with its data planes (FleetSim)" \
+  "FleetSim on three PostgreSQL silos with mutual TLS: M groups of 100 routes, N simulated DPs on each (one Orleans client per group, as a DP's certificate names its group), changes round-robin over the groups (each in a different group), so propagation is to that group's DPs; CPU per change also net of the fleet's idle rate over the same window; memory per DP; where the groups' snapshots (@every 1m) fall in the minute; the dashboard's API calls timed with everything loaded."
+dotnet "$(bin FleetSim)" "${fleet_warm[@]}" --silos 3 --groups "$many_groups" --dps "$many_dps" --per-client "$many_dps" --changes "$many_changes" --settle-seconds 60 --idle-seconds 20 2>&1 | grep '^fleet' >>"$out"
 endsection
 
 section "Cold start from S3 with the control plane down" \

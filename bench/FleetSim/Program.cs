@@ -17,7 +17,8 @@ using OrleansGateway.TestSupport;
 //   --dps: simulated data planes per group; --per-client: how many share one Orleans client (its connection, its
 //   client id naming the group), each with its own subscription, change-feed calls and heartbeat.
 // Reports propagation from each change's 2xx until every data plane of its group holds the version, the silos' CPU
-// per change and per idle second (without and with the fleet connected), and the heartbeat rate.
+// per change and per idle second (without and with the fleet connected; per change also net of the idle rate), the
+// heartbeat rate, memory per data plane, and how the groups' snapshots spread over their period.
 // --kill-silo N|owner (with --silos 3): then kills silo N, or the one holding the group's grain, (-9) with the fleet connected, and reports how long until a write is
 // accepted again, how many data planes lost the control plane and for how long (5 s = fallback_after's default: past
 // it a data plane serves from S3), and when every data plane holds that write's version connected again.
@@ -110,6 +111,7 @@ try
     var fetchesBefore = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Fetches));
     var latencies = new List<double>();
     var lagging = 0;
+    var changeWindow = Stopwatch.StartNew();
     var changeCpu = await CpuAsync(processes, async () =>
     {
         for (var i = 0; i < changes; i++)
@@ -132,7 +134,13 @@ try
             latencies.Add(Stopwatch.GetElapsedTime(acked).TotalMilliseconds);
         }
     });
+    changeWindow.Stop();
     latencies.Sort();
+    // The window's CPU less what the silos spend meanwhile with nothing changing (the fleet's heartbeats, timers):
+    // with 10,000 data planes that background is most of the window's CPU.
+    var netChangeCpu = changeCpu.Select((c, i) => Math.Max(0, c - idleFleet[i] / idleSeconds * changeWindow.Elapsed.TotalSeconds)).ToArray();
+    var snapshotSpread = await SnapshotSpreadAsync(admins[0], groupIds);
+    var dashboard = await DashboardTimesAsync(admins[0]);
     var applied = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Applied)) - appliedBefore;
     var fetches = fleet.Values.SelectMany(m => m).Sum(d => Interlocked.Read(ref d.Fetches)) - fetchesBefore;
     var rss = processes.Select(p => Rss(p.Process.Pid)).ToArray();
@@ -146,11 +154,12 @@ try
         $"fleet silos={silos} tls={(db is null ? "loopback" : tls ? "on" : "off")} groups={groups} dps_per_group={dps} per_client={perClient} routes={routes} changes={changes} " +
         $"p50_ms={latencies[latencies.Count / 2]:F1} p99_ms={latencies[(int)(latencies.Count * 0.99)]:F1} max_ms={latencies[^1]:F1} lagging_over_30s={lagging} " +
         $"cpu_ms_per_change={changeCpu.Sum() / changes:F2} ({string.Join('/', changeCpu.Select(c => (c / changes).ToString("F2", CultureInfo.InvariantCulture)))}) " +
+        $"net_cpu_ms_per_change={netChangeCpu.Sum() / changes:F2} ({string.Join('/', netChangeCpu.Select(c => (c / changes).ToString("F2", CultureInfo.InvariantCulture)))}) " +
         $"idle_cpu_pct_alone={string.Join('/', idleAlone.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
         $"idle_cpu_pct_with_fleet={string.Join('/', idleFleet.Select(c => (c / idleSeconds / 10).ToString("F1", CultureInfo.InvariantCulture)))} " +
         $"pushes_applied={applied} fetches={fetches} heartbeats_per_s={beatsPerSecond:F0} connect_s={connectSeconds:F1} silo_rss_mb={string.Join('/', rss.Select(r => r / 1024 / 1024))} " +
         $"rss_alone_mb={string.Join('/', rssAlone.Select(r => r / 1024 / 1024))} rss_with_fleet_mb={string.Join('/', rssFleet.Select(r => r / 1024 / 1024))} " +
-        $"kb_per_dp={(dps == 0 ? 0 : (rssFleet.Sum() - rssAlone.Sum()) / 1024.0 / (dps * groups)):F1}{killReport}"));
+        $"kb_per_dp={(dps == 0 ? 0 : (rssFleet.Sum() - rssAlone.Sum()) / 1024.0 / (dps * groups)):F1} {snapshotSpread} {dashboard}{killReport}"));
     stop.Cancel();
     await Task.WhenAll(heartbeats);
 }
@@ -219,6 +228,51 @@ async Task<string> KillOneAsync(int victim, HttpClient[] admins, Dictionary<stri
         $"dps_lost_cp={lost.Count} dps_past_fallback_after={outages.Count(o => o >= fallbackAfter) + all.Count(d => d.LostAt is not null)} " +
         $"outage_p50_s={(outages.Count > 0 ? outages[outages.Count / 2].TotalSeconds : 0):F1} outage_max_s={(outages.Count > 0 ? outages[^1].TotalSeconds : 0):F1} " +
         $"all_dps_back_at_version_s={allBack?.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) ?? "never"}");
+}
+
+// Where in the snapshot period (fallback_cp.cron_spec, @every 1m by default) each group's next snapshot falls: the
+// groups per second of the minute (an even spread is groups / 60 in each), and the most in any 10 s.
+static async Task<string> SnapshotSpreadAsync(HttpClient admin, string[] groupIds)
+{
+    var perSecond = new int[60];
+    foreach (var group in groupIds)
+    {
+        var status = JsonNode.Parse(await admin.GetStringAsync($"/api/gateway_groups/{group}/snapshots"))!["status"]!;
+        if (status["next_attempt_at"] is { } next)
+        {
+            perSecond[DateTimeOffset.Parse(next.GetValue<string>(), CultureInfo.InvariantCulture).Second]++;
+        }
+    }
+    var worstTen = Enumerable.Range(0, 60).Max(start => Enumerable.Range(start, 10).Sum(s => perSecond[s % 60]));
+    return string.Create(CultureInfo.InvariantCulture,
+        $"snapshots_per_s_min={perSecond.Min()} snapshots_per_s_max={perSecond.Max()} snapshots_max_in_10s={worstTen}");
+}
+
+// The dashboard's own API calls behind its pages (overview, grain types, top methods, reminders), as its browser
+// makes them (here with the admin key), with the fleet connected: each the slower of two calls (the first starts the on-demand collection).
+static async Task<string> DashboardTimesAsync(HttpClient admin)
+{
+    var pages = new[] { ("overview", "/dashboard/DashboardCounters"), ("cluster", "/dashboard/ClusterStats"), ("types", "/dashboard/GrainTypes"),
+        ("methods", "/dashboard/TopGrainMethods"), ("reminders", "/dashboard/Reminders/1") };
+    var figures = new List<string>();
+    foreach (var (name, path) in pages)
+    {
+        var slowest = 0.0;
+        for (var i = 0; i < 2; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await admin.GetAsync(path);
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return "dashboard_ms=off";
+            }
+            response.EnsureSuccessStatusCode();
+            await response.Content.ReadAsByteArrayAsync();
+            slowest = Math.Max(slowest, watch.Elapsed.TotalMilliseconds);
+        }
+        figures.Add(string.Create(CultureInfo.InvariantCulture, $"{name}={slowest:F0}"));
+    }
+    return "dashboard_ms=" + string.Join(',', figures);
 }
 
 GatewayConfig DataPlaneConfig(string group)
