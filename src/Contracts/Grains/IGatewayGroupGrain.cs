@@ -37,6 +37,14 @@ public interface IGatewayGroupGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("Patch")]
     Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null);
 
+    /// <summary>
+    /// Sets the field at <paramref name="subPath"/> (<c>methods</c>, <c>upstream/nodes</c>) to the JSON value
+    /// <paramref name="body"/>, as APISIX's <c>PATCH /apisix/admin/{kind}/{id}/{path}</c>: missing objects on the way
+    /// are created, a <c>null</c> removes the field; the result is validated as a whole.
+    /// </summary>
+    [AlwaysInterleave, Alias("PatchPath")]
+    Task<AdminResult> PatchPath(ResourceKind kind, string id, string subPath, string body, long? ifMatch = null);
+
     /// <summary>Deletes a resource; refused with 400 while another resource references it.</summary>
     [AlwaysInterleave, Alias("Delete")]
     Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null);

@@ -22,6 +22,18 @@ public static class ResourceKinds
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
+    /// <summary>The singular name APISIX's Admin API messages use: <c>route</c>, <c>global rule</c>.</summary>
+    public static string Singular(this ResourceKind kind) => kind switch
+    {
+        ResourceKind.Route => "route",
+        ResourceKind.Service => "service",
+        ResourceKind.Upstream => "upstream",
+        ResourceKind.Consumer => "consumer",
+        ResourceKind.Ssl => "ssl",
+        ResourceKind.GlobalRule => "global rule",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
     /// <summary>Parses a collection name such as <c>routes</c>.</summary>
     public static bool TryParse(string? pathName, out ResourceKind kind)
     {

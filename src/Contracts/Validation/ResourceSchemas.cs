@@ -26,13 +26,16 @@ public static class ResourceSchemas
     private static readonly StringSchema IdSchema = S.Id();
     private static readonly StringSchema UsernameSchema = S.Str(1, 100, @"^[a-zA-Z0-9_\-]+$");
 
+    /// <summary>APISIX's id in a body: a string of the id pattern or an integer of at least 1.</summary>
+    public static AnyOfSchema AnyId() => new(S.Id(), S.Int(min: 1));
+
     /// <summary>Checks an id taken from a path: null when valid.</summary>
     public static string? IdCheck(ResourceKind kind, string id) =>
         (kind == ResourceKind.Consumer ? UsernameSchema : IdSchema).Check(JsonValue.Create(id));
 
     private static (string, Schema)[] Common() =>
     [
-        ("id", new OneOfSchema(S.Id(), S.Int(min: 1))),
+        ("id", AnyId()),
         ("create_time", S.Int()), ("update_time", S.Int()),
     ];
 
@@ -49,20 +52,19 @@ public static class ResourceSchemas
     private static ObjectSchema Route() => new(
     [
         .. Common(), Name(), Desc(), Labels(),
-        ("uri", S.Str(1, 4096, "^/")), ("uris", S.Arr(S.Str(1, 4096, "^/"), min: 1, unique: true)),
+        ("uri", S.Str(1, 4096)), ("uris", S.Arr(S.Str(1, 4096), min: 1, unique: true)),
         ("host", S.Host()), ("hosts", S.Arr(S.Host(), min: 1, unique: true)),
         ("remote_addr", S.IpOrCidr()), ("remote_addrs", S.Arr(S.IpOrCidr(), min: 1, unique: true)),
         ("methods", S.Arr(S.Enum(Methods), unique: true)),
         ("priority", S.Int()), ("vars", VarsSchema.Instance),
         ("plugins", PluginsSchema.ForRoutes),
-        ("upstream", Upstream(inline: true)), ("upstream_id", S.Id()), ("service_id", S.Id()),
+        ("upstream", Upstream(inline: true)), ("upstream_id", AnyId()), ("service_id", AnyId()),
         ("timeout", Timeout()), ("enable_websocket", S.Bool()), ("status", S.Int().WithEnum(0, 1)),
     ])
     {
         Rules =
         [
-            S.AtLeastOne("uri", "uris"), S.AtMostOne("uri", "uris"), S.AtMostOne("host", "hosts"),
-            S.AtMostOne("remote_addr", "remote_addrs"), S.AtMostOne("upstream", "upstream_id"),
+            S.AtLeastOne("uri", "uris"), S.AtMostOne("uri", "uris"), S.AtMostOne("upstream", "upstream_id"),
             S.AtLeastOne("plugins", "upstream", "upstream_id", "service_id"),
         ],
     };
@@ -70,7 +72,7 @@ public static class ResourceSchemas
     private static ObjectSchema Service() => new(
     [
         .. Common(), Name(), Desc(), Labels(),
-        ("upstream", Upstream(inline: true)), ("upstream_id", S.Id()),
+        ("upstream", Upstream(inline: true)), ("upstream_id", AnyId()),
         ("plugins", PluginsSchema.ForRoutes), ("hosts", S.Arr(S.Host(), min: 1, unique: true)),
         ("enable_websocket", S.Bool()),
     ])
@@ -141,7 +143,7 @@ public static class ResourceSchemas
         [
             .. idFields, Name(), Desc(), Labels(),
             ("type", S.Enum("roundrobin", "chash", "least_conn", "ewma")),
-            ("nodes", new OneOfSchema(nodeMap, nodeList)),
+            ("nodes", new AnyOfSchema(nodeMap, nodeList)),
             ("service_name", S.Str(1, 256)), ("discovery_type", S.Str(1)),
             ("hash_on", S.Enum("vars", "header", "cookie", "consumer", "vars_combinations")), ("key", S.Str(1)),
             ("checks", checks), ("retries", S.Int(min: 0)), ("retry_timeout", S.Num(min: 0)),
@@ -156,7 +158,6 @@ public static class ResourceSchemas
             [
                 S.AtLeastOne("nodes", "service_name"), S.AtMostOne("nodes", "service_name"),
                 o => o.ContainsKey("service_name") && !o.ContainsKey("discovery_type") ? "property \"discovery_type\" is required with \"service_name\"" : null,
-                o => o["type"]?.GetValue<string>() == "chash" && !o.ContainsKey("key") ? "property \"key\" is required when \"type\" is \"chash\"" : null,
                 o => o["pass_host"]?.GetValue<string>() == "rewrite" && !o.ContainsKey("upstream_host") ? "property \"upstream_host\" is required when \"pass_host\" is \"rewrite\"" : null,
             ],
         };

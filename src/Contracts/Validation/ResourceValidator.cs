@@ -44,7 +44,8 @@ public static class ResourceValidator
         var idField = kind.IdField();
         foreach (var field in new[] { idField, "upstream_id", "service_id" })
         {
-            if (value[field] is JsonValue idValue && idValue.GetValueKind() == JsonValueKind.Number && Schema.IsInteger(idValue))
+            if (value[field] is JsonValue idValue && idValue.GetValueKind() == JsonValueKind.Number && Schema.IsInteger(idValue)
+                && idValue.GetValue<decimal>() >= 1)
             {
                 value[field] = idValue.ToJsonString(); // APISIX accepts integer ids; they are strings from here on
             }
@@ -57,15 +58,40 @@ public static class ResourceValidator
             }
             if (value[idField] is JsonValue bodyId && bodyId.GetValueKind() == JsonValueKind.String && bodyId.GetValue<string>() != pathId)
             {
-                return $"wrong {kind.PathName().TrimEnd('s')} {idField}: the body says \"{bodyId.GetValue<string>()}\" but the path says \"{pathId}\"";
+                return AdminErrors.Described(kind == ResourceKind.Consumer ? "wrong username" : $"wrong {kind.Singular()} id",
+                    $"the body says \"{bodyId.GetValue<string>()}\" but the path says \"{pathId}\"");
             }
             value[idField] = pathId;
+        }
+        if (kind == ResourceKind.Route && RouteChecks.BeforeSchema(value) is { } routeError)
+        {
+            return routeError;
         }
         if (ResourceSchemas.For(kind).Check(value) is { } error)
         {
             return $"invalid configuration: {error}";
         }
+        if (UpstreamChecks.Check(kind, value) is { } upstreamError)
+        {
+            return upstreamError;
+        }
         ResourceDefaults.Apply(kind, value);
+        return null;
+    }
+
+    /// <summary>
+    /// APISIX sets <c>create_time</c> and <c>update_time</c> itself and refuses them in a PUT or POST body (on the
+    /// resource, its inline upstream or its plugins), with its text (two spaces included); null when none is there.
+    /// </summary>
+    public static string? ForbiddenTimes(JsonObject value)
+    {
+        foreach (var (prefix, node) in new[] { ("", (JsonNode?)value), ("upstream.", value["upstream"]), ("plugins.", value["plugins"]) })
+        {
+            if (node is JsonObject o && new[] { "create_time", "update_time" }.FirstOrDefault(o.ContainsKey) is { } field)
+            {
+                return $"the property is forbidden:  {prefix}{field}";
+            }
+        }
         return null;
     }
 

@@ -121,7 +121,35 @@ public sealed class CustomSchema(Func<JsonNode?, string?> check) : Schema
     public override string? Check(JsonNode? node) => check(node);
 }
 
-/// <summary>The value must satisfy exactly one of several schemas (e.g. nodes as a map or as a list).</summary>
+/// <summary>
+/// The value must satisfy at least one of several schemas, as APISIX's <c>anyOf</c> (an id as a string or a positive
+/// integer; nodes as a map or a list), failing with APISIX's text.
+/// </summary>
+public sealed class AnyOfSchema(params Schema[] options) : Schema
+{
+    /// <inheritdoc />
+    public override string? Check(JsonNode? node)
+    {
+        string? reason = null;
+        foreach (var option in options)
+        {
+            var error = option.Check(node);
+            if (error is null)
+            {
+                return null;
+            }
+            if (reason is null || reason.StartsWith("wrong type:", StringComparison.Ordinal))
+            {
+                // Prefer the error of an option whose type matched: it says what is actually wrong.
+                reason = error;
+            }
+        }
+        // APISIX's text, then (as the description) what is wrong; wrappers only prefix, so the separator stays last.
+        return AdminErrors.Described("object matches none of the required", AdminErrors.Split(reason!).Message);
+    }
+}
+
+/// <summary>The value must satisfy exactly one of several schemas.</summary>
 public sealed class OneOfSchema(params Schema[] options) : Schema
 {
     /// <inheritdoc />

@@ -20,7 +20,11 @@ public sealed partial class GatewayGroupGrain
             return GroupMissingResult();
         }
         var value = ResourceValidator.ParseObject(body, out var parseError);
-        return value is null ? AdminResult.Fail(400, parseError!) : await WriteAsync(kind, id, value, ifMatch);
+        if (value is null)
+        {
+            return AdminResult.Fail(400, parseError!);
+        }
+        return ResourceValidator.ForbiddenTimes(value) is { } forbidden ? AdminResult.Fail(400, forbidden) : await WriteAsync(kind, id, value, ifMatch);
     }
 
     public Task<AdminResult> Post(ResourceKind kind, string body) => TracedAsync("post", kind, null, async () =>
@@ -40,6 +44,10 @@ public sealed partial class GatewayGroupGrain
         {
             return Task.FromResult(AdminResult.Fail(400, parseError!));
         }
+        if (ResourceValidator.ForbiddenTimes(value) is { } forbidden)
+        {
+            return Task.FromResult(AdminResult.Fail(400, forbidden));
+        }
         string id;
         if (kind == ResourceKind.Consumer)
         {
@@ -54,7 +62,8 @@ public sealed partial class GatewayGroupGrain
         {
             if (value.ContainsKey("id"))
             {
-                return Task.FromResult(AdminResult.Fail(400, "wrong request: POST generates the id; use PUT /apisix/admin/" + kind.PathName() + "/{id} to choose one"));
+                return Task.FromResult(AdminResult.Fail(400, AdminErrors.Described($"wrong {kind.Singular()} id, do not need it",
+                    "POST generates the id; use PUT /apisix/admin/" + kind.PathName() + "/{id} to choose one")));
             }
             id = NewId(kind);
         }
@@ -88,6 +97,39 @@ public sealed partial class GatewayGroupGrain
         return WriteAsync(kind, id, merged, ifMatch);
     }
 
+    public Task<AdminResult> PatchPath(ResourceKind kind, string id, string subPath, string body, long? ifMatch = null) =>
+        TracedAsync("patch", kind, id, async () =>
+        {
+            await WaitForBarrierAsync();
+            return await PatchPathCoreAsync(kind, id, subPath, body, ifMatch);
+        });
+
+    private Task<AdminResult> PatchPathCoreAsync(ResourceKind kind, string id, string subPath, string body, long? ifMatch)
+    {
+        if (_group is null)
+        {
+            return Task.FromResult(GroupMissingResult());
+        }
+        var existing = _resources.Get(kind, id);
+        if (existing is null)
+        {
+            return Task.FromResult(AdminResult.Fail(404, $"{kind.Key(id)} not found"));
+        }
+        JsonNode? value;
+        try
+        {
+            value = JsonNode.Parse(body);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            return Task.FromResult(AdminResult.Fail(400, $"invalid request body: {e.Message}"));
+        }
+        var patched = JsonNode.Parse(existing.Json)!.AsObject();
+        return JsonSubPath.Set(patched, subPath, value) is { } error
+            ? Task.FromResult(AdminResult.Fail(400, error))
+            : WriteAsync(kind, id, patched, ifMatch);
+    }
+
     public Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null) =>
         TracedAsync("delete", kind, id, () => DeleteCoreAsync(kind, id, ifMatch));
 
@@ -112,7 +154,7 @@ public sealed partial class GatewayGroupGrain
         if (users.Count > 0)
         {
             var user = users[0];
-            return AdminResult.Fail(400, $"can not delete this {Singular(kind)}, {Singular(user.Kind)} [{user.Id}] is still using it now", _assigned);
+            return AdminResult.Fail(400, $"can not delete this {kind.Singular()}, {user.Kind.Singular()} [{user.Id}] is still using it now", _assigned);
         }
         var version = ++_assigned;
         _resources.Remove(key);
@@ -143,11 +185,13 @@ public sealed partial class GatewayGroupGrain
         {
             items = items.Where(r => ListFilter.Matches(r, query));
         }
-        var sorted = items.OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+        // As APISIX: the store's key order (ids as strings), and creation order when paging.
+        var paging = query.Page > 0 && query.PageSize > 0;
+        var sorted = (paging ? items.OrderBy(r => r.CreatedIndex).ThenBy(r => r.Id, StringComparer.Ordinal) : items.OrderBy(r => r.Id, StringComparer.Ordinal)).ToList();
         IReadOnlyList<StoredResource> page = sorted;
-        if (query.Page > 0 && query.PageSize > 0)
+        if (paging)
         {
-            page = sorted.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToList();
+            page = sorted.Skip((int)Math.Min(int.MaxValue, (query.Page - 1L) * query.PageSize)).Take(query.PageSize).ToList();
         }
         return Task.FromResult(new ResourcePage(sorted.Count, page, _group.Version));
     }
@@ -166,7 +210,7 @@ public sealed partial class GatewayGroupGrain
         {
             if (!_resources.Contains(target))
             {
-                return AdminResult.Fail(400, $"failed to fetch {Singular(target.Kind)} info by {Singular(target.Kind)} id [{target.Id}], response code: 404", _assigned);
+                return AdminResult.Fail(400, $"failed to fetch {target.Kind.Singular()} info by {target.Kind.Singular()} id [{target.Id}], response code: 404", _assigned);
             }
         }
         var credentials = ResourceValidator.UniqueCredentials(kind, value);
@@ -175,7 +219,7 @@ public sealed partial class GatewayGroupGrain
             if (_resources.CredentialOwner(credential, except: id) is { } owner)
             {
                 var plugin = credential[..credential.IndexOf(':')];
-                return AdminResult.Fail(400, $"invalid plugins configuration: duplicate {plugin} key found with consumer: {owner}", group.Version);
+                return AdminResult.Fail(400, $"duplicate key of plugin {plugin} found with consumer: {owner}", group.Version);
             }
         }
         var existing = _resources.Get(kind, id);
@@ -195,13 +239,6 @@ public sealed partial class GatewayGroupGrain
 
     private static long? CreateTimeOf(StoredResource resource) =>
         JsonNode.Parse(resource.Json)?["create_time"]?.GetValue<long>();
-
-    private static string Singular(ResourceKind kind) => kind switch
-    {
-        ResourceKind.GlobalRule => "global rule",
-        ResourceKind.Ssl => "ssl",
-        _ => kind.PathName().TrimEnd('s'),
-    };
 
     private string NewId(ResourceKind kind)
     {

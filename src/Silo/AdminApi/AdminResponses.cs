@@ -2,21 +2,33 @@ using System.Text;
 using System.Text.Json;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Validation;
 
 namespace OrleansGateway.Silo.AdminApi;
 
 /// <summary>APISIX v3 envelopes. Resource values are stored as JSON text and written through without re-encoding.</summary>
 public static class AdminResponses
 {
+    /// <summary><c>{"error_msg":…}</c>, with <c>description</c> when the error carries extra help (<see cref="AdminErrors"/>).</summary>
     public static IResult Error(int status, string message) => Json(status, w =>
     {
+        var (text, description) = AdminErrors.Split(message);
         w.WriteStartObject();
-        w.WriteString("error_msg", message);
+        w.WriteString("error_msg", text);
+        if (description is not null)
+        {
+            w.WriteString("description", description);
+        }
         w.WriteEndObject();
     });
 
     public static IResult Item(StoredResource item, int status = 200) => Json(status, w => WriteItem(w, item));
 
+    /// <summary>A GET of one resource: as stored, without an ssl's private keys (as APISIX: they never leave by a read).</summary>
+    public static IResult Read(AdminResult result) =>
+        result.Item is null || result.Error is not null ? From(result) : Json(200, w => WriteItem(w, result.Item, withoutPrivateKeys: true));
+
+    /// <summary>A list, without ssls' private keys.</summary>
     public static IResult List(ResourcePage page) => Json(200, w =>
     {
         w.WriteStartObject();
@@ -24,7 +36,7 @@ public static class AdminResponses
         w.WriteStartArray("list");
         foreach (var item in page.Items)
         {
-            WriteItem(w, item);
+            WriteItem(w, item, withoutPrivateKeys: true);
         }
         w.WriteEndArray();
         w.WriteEndObject();
@@ -42,12 +54,22 @@ public static class AdminResponses
     public static IResult From(AdminResult result) =>
         result.Item is null || result.Error is not null ? Error(result.Status, result.Error ?? "unknown error") : Item(result.Item, result.Status);
 
-    public static void WriteItem(Utf8JsonWriter w, StoredResource item)
+    public static void WriteItem(Utf8JsonWriter w, StoredResource item, bool withoutPrivateKeys = false)
     {
         w.WriteStartObject();
         w.WriteString("key", item.Key);
         w.WritePropertyName("value");
-        w.WriteRawValue(item.Json, skipInputValidation: true);
+        if (withoutPrivateKeys && item.Kind == ResourceKind.Ssl)
+        {
+            var value = System.Text.Json.Nodes.JsonNode.Parse(item.Json)!.AsObject();
+            value.Remove("key");
+            value.Remove("keys");
+            value.WriteTo(w);
+        }
+        else
+        {
+            w.WriteRawValue(item.Json, skipInputValidation: true);
+        }
         w.WriteNumber("createdIndex", item.CreatedIndex);
         w.WriteNumber("modifiedIndex", item.ModifiedIndex);
         w.WriteEndObject();

@@ -2,6 +2,7 @@ using System.Globalization;
 using OrleansGateway.Configuration;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Validation;
 
 namespace OrleansGateway.Silo.AdminApi;
 
@@ -16,7 +17,11 @@ public static class ResourceEndpoints
         admin.MapPut("/{kind}/{id}", PutAsync);
         admin.MapPut("/{kind}", PutWithBodyIdAsync);
         admin.MapPost("/{kind}", PostAsync);
+        admin.MapPost("/{kind}/{id}/{**rest}", PostWithId);
+        // APISIX answers HEAD on the Admin API's root: tools use it to check that the API is there (and the key works).
+        admin.MapMethods("", [HttpMethods.Head], () => Results.Ok());
         admin.MapPatch("/{kind}/{id}", PatchAsync);
+        admin.MapPatch("/{kind}/{id}/{**subPath}", PatchPathAsync);
         admin.MapDelete("/{kind}/{id}", DeleteAsync);
     }
 
@@ -31,7 +36,7 @@ public static class ResourceEndpoints
     {
         error = ResourceKinds.TryParse(kind, out parsed)
             ? null
-            : AdminResponses.Error(404, $"unsupported resource type \"{kind}\": expected routes, services, upstreams, consumers, ssls or global_rules");
+            : AdminResponses.Error(404, AdminErrors.Described($"Unsupported resource type: {kind}", "expected routes, services, upstreams, consumers, ssls or global_rules"));
         return error is null;
     }
 
@@ -42,13 +47,15 @@ public static class ResourceEndpoints
             return error!;
         }
         var q = request.Query;
-        if (!TryInt(q["page"], 1, int.MaxValue, out var page) || !TryInt(q["page_size"], 10, 500, out var pageSize))
+        // As APISIX: paging only with both page and page_size as numbers; page_size 10-500; a page below 1 is page 1.
+        var (page, pageSize) = (0, 0);
+        if (TryNumber(q["page"], out var pageArg) && TryNumber(q["page_size"], out var sizeArg))
         {
-            return AdminResponses.Error(400, "invalid query: page must be an integer >= 1 and page_size an integer from 10 to 500");
-        }
-        if (page > 0 && pageSize == 0)
-        {
-            pageSize = 10;
+            if (sizeArg is < 10 or > 500)
+            {
+                return AdminResponses.Error(400, "page_size must be between 10 and 500");
+            }
+            (page, pageSize) = ((int)Math.Clamp(pageArg, 1, int.MaxValue), (int)sizeArg);
         }
         var query = new ListQuery(page, pageSize, Opt(q["name"]), Opt(q["label"]), Opt(q["uri"]));
         var result = await Group(grains, request).List(k, query);
@@ -56,25 +63,10 @@ public static class ResourceEndpoints
     }
 
     private static async Task<IResult> GetAsync(string kind, string id, HttpRequest request, IGrainFactory grains) =>
-        !TryKind(kind, out var k, out var error) ? error! : AdminResponses.From(await Group(grains, request).Get(k, id));
+        !TryKind(kind, out var k, out var error) ? error! : AdminResponses.Read(await Group(grains, request).Get(k, id));
 
-    private static async Task<IResult> PutAsync(string kind, string id, HttpRequest request, IGrainFactory grains, GatewayConfig config)
-    {
-        if (!TryKind(kind, out var k, out var error))
-        {
-            return error!;
-        }
-        var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
-        if (bodyError is not null)
-        {
-            return bodyError;
-        }
-        if (!TryIfMatch(request, out var ifMatch, out var matchError))
-        {
-            return matchError!;
-        }
-        return AdminResponses.From(await Group(grains, request).Put(k, id, body!, ifMatch));
-    }
+    private static Task<IResult> PutAsync(string kind, string id, HttpRequest request, IGrainFactory grains, GatewayConfig config) =>
+        WriteAsync(kind, request, grains, config, (group, k, body, ifMatch) => group.Put(k, id, body, ifMatch));
 
     private static async Task<IResult> PutWithBodyIdAsync(string kind, HttpRequest request, IGrainFactory grains, GatewayConfig config)
     {
@@ -92,11 +84,18 @@ public static class ResourceEndpoints
         {
             return AdminResponses.Error(400, parseError!);
         }
-        var id = value[k.IdField()]?.ToString();
-        if (string.IsNullOrEmpty(id))
+        var idField = k.IdField();
+        if (value[idField] is null)
         {
-            return AdminResponses.Error(400, $"invalid configuration: property \"{k.IdField()}\" is required when PUT has no id in the path");
+            return AdminResponses.Error(400, k == ResourceKind.Consumer
+                ? "invalid configuration: property \"username\" is required"
+                : AdminErrors.Described($"missing {k.Singular()} id", $"PUT /apisix/admin/{k.PathName()} takes the id from the body's \"id\""));
         }
+        if (k != ResourceKind.Consumer && ResourceSchemas.AnyId().Check(value[idField]) is { } idError)
+        {
+            return AdminResponses.Error(400, $"invalid configuration: property \"id\" validation failed: {idError}");
+        }
+        var id = value[idField]!.ToString();
         return AdminResponses.From(await Group(grains, request).Put(k, id, body!));
     }
 
@@ -110,7 +109,25 @@ public static class ResourceEndpoints
         return bodyError ?? AdminResponses.From(await Group(grains, request).Post(k, body!));
     }
 
-    private static async Task<IResult> PatchAsync(string kind, string id, HttpRequest request, IGrainFactory grains, GatewayConfig config)
+    /// <summary>POST generates the id: one in the path is refused before anything is read, as APISIX does.</summary>
+    private static IResult PostWithId(string kind) =>
+        !TryKind(kind, out var k, out var error)
+            ? error!
+            : AdminResponses.Error(400, AdminErrors.Described($"wrong {k.Singular()} id, do not need it",
+                $"POST generates the id; use PUT /apisix/admin/{k.PathName()}/{{id}} to choose one"));
+
+    private static Task<IResult> PatchAsync(string kind, string id, HttpRequest request, IGrainFactory grains, GatewayConfig config) =>
+        WriteAsync(kind, request, grains, config, (group, k, body, ifMatch) => group.Patch(k, id, body, ifMatch));
+
+    // A trailing slash alone (/upstreams/1/) is a whole-resource PATCH, as in APISIX.
+    private static Task<IResult> PatchPathAsync(string kind, string id, string subPath, HttpRequest request, IGrainFactory grains, GatewayConfig config) =>
+        WriteAsync(kind, request, grains, config, (group, k, body, ifMatch) => subPath.Trim('/').Length == 0
+            ? group.Patch(k, id, body, ifMatch)
+            : group.PatchPath(k, id, subPath.TrimEnd('/'), body, ifMatch));
+
+    /// <summary>A write with a body and an optional <c>If-Match</c>, to the group's grain.</summary>
+    private static async Task<IResult> WriteAsync(string kind, HttpRequest request, IGrainFactory grains, GatewayConfig config,
+        Func<IGatewayGroupGrain, ResourceKind, string, long?, Task<AdminResult>> write)
     {
         if (!TryKind(kind, out var k, out var error))
         {
@@ -125,7 +142,7 @@ public static class ResourceEndpoints
         {
             return matchError!;
         }
-        return AdminResponses.From(await Group(grains, request).Patch(k, id, body!, ifMatch));
+        return AdminResponses.From(await write(Group(grains, request), k, body!, ifMatch));
     }
 
     private static async Task<IResult> DeleteAsync(string kind, string id, HttpRequest request, IGrainFactory grains)
@@ -161,15 +178,8 @@ public static class ResourceEndpoints
         return false;
     }
 
-    private static bool TryInt(string? raw, int min, int max, out int value)
-    {
-        value = 0;
-        if (string.IsNullOrEmpty(raw))
-        {
-            return true;
-        }
-        return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
-    }
+    private static bool TryNumber(string? raw, out long value) =>
+        long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
 
     private static string? Opt(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

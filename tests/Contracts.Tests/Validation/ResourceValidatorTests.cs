@@ -52,7 +52,9 @@ public class ResourceValidatorTests
     [Fact]
     public void Body_id_that_differs_from_path_id_is_refused()
     {
-        Assert.Contains("the body says \"2\" but the path says \"1\"", Validate(ResourceKind.Route, """{"id":"2","uri":"/a","upstream_id":"1"}"""));
+        var (message, description) = AdminErrors.Split(Validate(ResourceKind.Route, """{"id":"2","uri":"/a","upstream_id":"1"}""")!);
+        Assert.Equal("wrong route id", message);
+        Assert.Equal("the body says \"2\" but the path says \"1\"", description);
     }
 
     [Theory]
@@ -90,6 +92,8 @@ public class ResourceValidatorTests
     [InlineData("""{"nodes":{"127.0.0.1:8080":1}}""")]
     [InlineData("""{"nodes":[{"host":"127.0.0.1","port":8080,"weight":1}]}""")]
     [InlineData("""{"type":"chash","key":"remote_addr","nodes":{"a.example.com:80":0}}""")]
+    [InlineData("""{"type":"chash","hash_on":"consumer","nodes":{"127.0.0.1:80":1}}""")]
+    [InlineData("""{"type":"chash","hash_on":"consumer","key":"anything at all","nodes":{"127.0.0.1:80":1}}""")]
     [InlineData("""{"nodes":{"127.0.0.1:80":1},"pass_host":"rewrite","upstream_host":"example.com"}""")]
     [InlineData("""{"nodes":{"127.0.0.1:80":1},"timeout":{"connect":1,"send":2,"read":3.5},"retries":2}""")]
     [InlineData("""{"nodes":{"127.0.0.1:80":1},"checks":{"active":{"http_path":"/status","healthy":{"interval":2,"successes":1},"unhealthy":{"interval":1,"http_failures":2}},"passive":{"unhealthy":{"http_statuses":[500]}}}}""")]
@@ -102,7 +106,10 @@ public class ResourceValidatorTests
     [InlineData("""{"nodes":{"127.0.0.1:8080":-1}}""", "expected -1 to be at least 0")]
     [InlineData("""{"nodes":[{"host":"127.0.0.1","port":70000,"weight":1}]}""", "expected 70000 to be at most 65535")]
     [InlineData("""{"nodes":{"127.0.0.1:99999":1}}""", "invalid port in node address")]
-    [InlineData("""{"type":"chash","nodes":{"127.0.0.1:80":1}}""", "property \"key\" is required when \"type\" is \"chash\"")]
+    [InlineData("""{"type":"chash","nodes":{"127.0.0.1:80":1}}""", "missing key")]
+    [InlineData("""{"type":"chash","hash_on":"header","nodes":{"127.0.0.1:80":1}}""", "missing key")]
+    [InlineData("""{"type":"chash","key":"not_support","nodes":{"127.0.0.1:80":1}}""", "failed to match pattern \"^((uri|server_name|")]
+    [InlineData("""{"type":"chash","hash_on":"header","key":"$#^@","nodes":{"127.0.0.1:80":1}}""", "failed to match pattern \"^[a-zA-Z0-9-_]+$\" with \"$#^@\"")]
     [InlineData("""{"type":"random","nodes":{"127.0.0.1:80":1}}""", "property \"type\" validation failed: matches none of the enum values")]
     [InlineData("""{"nodes":{"127.0.0.1:80":1},"pass_host":"rewrite"}""", "property \"upstream_host\" is required")]
     [InlineData("""{"type":"roundrobin"}""", "one of \"nodes\", \"service_name\" is required")]
