@@ -16,4 +16,5 @@ public sealed record ListQuery(
     [property: Id(1)] int PageSize = 0,
     [property: Id(2)] string? Name = null,
     [property: Id(3)] string? Label = null,
-    [property: Id(4)] string? Uri = null);
+    [property: Id(4)] string? Uri = null,
+    [property: Id(5)] string? Filter = null);

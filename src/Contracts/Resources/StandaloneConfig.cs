@@ -9,8 +9,11 @@ namespace OrleansGateway.Contracts.Resources;
 /// </summary>
 public static class StandaloneConfig
 {
-    /// <summary>Writes <paramref name="export"/> in the standalone shape, items ordered by id.</summary>
-    public static void Write(Utf8JsonWriter writer, GroupExport export)
+    /// <summary>
+    /// Writes <paramref name="export"/> in the standalone shape, items ordered by id; for a read by a person or tool
+    /// (<paramref name="withoutPrivateKeys"/>), ssls without their private keys (<see cref="PrivateKeys"/>).
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, GroupExport export, bool withoutPrivateKeys = false)
     {
         writer.WriteStartObject();
         foreach (var kind in ResourceKinds.All)
@@ -18,7 +21,14 @@ public static class StandaloneConfig
             writer.WriteStartArray(kind.PathName());
             foreach (var item in export.Resources.Where(r => r.Kind == kind).OrderBy(r => r.Id, StringComparer.Ordinal))
             {
-                writer.WriteRawValue(item.Json, skipInputValidation: true);
+                if (withoutPrivateKeys)
+                {
+                    PrivateKeys.WriteWithout(writer, item);
+                }
+                else
+                {
+                    writer.WriteRawValue(item.Json, skipInputValidation: true);
+                }
             }
             writer.WriteEndArray();
             writer.WriteNumber($"{kind.PathName()}_conf_version", export.Version);

@@ -154,7 +154,9 @@ public sealed partial class GatewayGroupGrain
         if (users.Count > 0)
         {
             var user = users[0];
-            return AdminResult.Fail(400, $"can not delete this {kind.Singular()}, {user.Kind.Singular()} [{user.Id}] is still using it now", _assigned);
+            // APISIX words it "this service directly" for a service, "this upstream" for an upstream.
+            var what = kind == ResourceKind.Service ? "service directly" : kind.Singular();
+            return AdminResult.Fail(400, $"can not delete this {what}, {user.Kind.Singular()} [{user.Id}] is still using it now", _assigned);
         }
         var version = ++_assigned;
         _resources.Remove(key);
@@ -181,7 +183,7 @@ public sealed partial class GatewayGroupGrain
             return Task.FromResult(new ResourcePage(-1, [], 0));
         }
         IEnumerable<StoredResource> items = _resources.OfKind(kind);
-        if (query.Name is not null || query.Label is not null || query.Uri is not null)
+        if (query.Name is not null || query.Label is not null || query.Uri is not null || query.Filter is not null)
         {
             items = items.Where(r => ListFilter.Matches(r, query));
         }

@@ -34,9 +34,14 @@ internal sealed class GroupResources
 
     public bool Contains(ResourceKey key) => _items[key.Kind].ContainsKey(key.Id);
 
-    /// <summary>Resources that point at <paramref name="key"/>, at most <paramref name="max"/> of them.</summary>
+    /// <summary>
+    /// Resources that point at <paramref name="key"/>, at most <paramref name="max"/> of them: routes first, then
+    /// services (the order APISIX checks them in, so the one it names is the one named here), each by id.
+    /// </summary>
     public IReadOnlyList<ResourceKey> ReferencedBy(ResourceKey key, int max = 5) =>
-        _referencedBy.TryGetValue(key, out var set) ? set.Take(max).ToList() : [];
+        _referencedBy.TryGetValue(key, out var set)
+            ? set.OrderBy(k => k.Kind).ThenBy(k => k.Id, StringComparer.Ordinal).Take(max).ToList()
+            : [];
 
     public void Load(IEnumerable<StoredResource> resources)
     {

@@ -59,12 +59,9 @@ public static class AdminResponses
         w.WriteStartObject();
         w.WriteString("key", item.Key);
         w.WritePropertyName("value");
-        if (withoutPrivateKeys && item.Kind == ResourceKind.Ssl)
+        if (withoutPrivateKeys)
         {
-            var value = System.Text.Json.Nodes.JsonNode.Parse(item.Json)!.AsObject();
-            value.Remove("key");
-            value.Remove("keys");
-            value.WriteTo(w);
+            PrivateKeys.WriteWithout(w, item);
         }
         else
         {

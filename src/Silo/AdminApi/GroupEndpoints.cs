@@ -91,7 +91,7 @@ public static class GroupEndpoints
             w.WritePropertyName("config");
             w.WriteRawValue(export.ConfigJson, skipInputValidation: true);
             w.WritePropertyName("resources");
-            StandaloneConfig.Write(w, export);
+            StandaloneConfig.Write(w, export, withoutPrivateKeys: true);
             w.WriteEndObject();
         });
     }
@@ -137,7 +137,7 @@ public static class GroupEndpoints
             return missing;
         }
         var export = await grains.GetGrain<IGatewayGroupGrain>(id).Export();
-        return AdminResponses.Json(200, w => StandaloneConfig.Write(w, export));
+        return AdminResponses.Json(200, w => StandaloneConfig.Write(w, export, withoutPrivateKeys: true));
     }
 
     private static async Task<IResult> PutConfigsAsync(HttpRequest request, IGrainFactory grains, GatewayConfig config)

@@ -57,7 +57,8 @@ public static class ResourceEndpoints
             }
             (page, pageSize) = ((int)Math.Clamp(pageArg, 1, int.MaxValue), (int)sizeArg);
         }
-        var query = new ListQuery(page, pageSize, Opt(q["name"]), Opt(q["label"]), Opt(q["uri"]));
+        // An empty label= matches nothing, as in APISIX (no label key is empty); an empty name= or uri= matches all.
+        var query = new ListQuery(page, pageSize, Opt(q["name"]), q.ContainsKey("label") ? q["label"].ToString() : null, Opt(q["uri"]), Opt(q["filter"]));
         var result = await Group(grains, request).List(k, query);
         return result.Total < 0 ? AdminResponses.Error(404, $"gateway group \"{GroupId(request)}\" not found") : AdminResponses.List(result);
     }

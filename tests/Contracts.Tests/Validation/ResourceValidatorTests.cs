@@ -212,4 +212,44 @@ public class ResourceValidatorTests
         Assert.Null(ResourceValidator.ParseObject("[1]", out error));
         Assert.Equal("invalid request body: expected a JSON object, got array", error);
     }
+
+    [Theory]
+    [InlineData("""{"uri":"/a","host":"a.com","hosts":["b.com"],"upstream_id":"1"}""", "only one of host or hosts is allowed")]
+    [InlineData("""{"uri":"/a","remote_addr":"127.0.0.1","remote_addrs":["127.0.0.2"],"upstream_id":"1"}""", "only one of remote_addr or remote_addrs is allowed")]
+    [InlineData("""{"uri":"/a","upstream":{"type":"chash","nodes":{"127.0.0.1:80":1}}}""", "missing key")]
+    public void Route_checks_answer_APISIX_text_exactly(string json, string expected)
+    {
+        Assert.Equal(expected, Validate(ResourceKind.Route, json));
+    }
+
+    [Theory]
+    [InlineData(-100)]
+    [InlineData(0)]
+    public void An_integer_id_below_1_is_refused_as_APISIX_does(int id)
+    {
+        var (message, description) = AdminErrors.Split(Validate(ResourceKind.Upstream, $$$"""{"id":{{{id}}},"nodes":{"127.0.0.1:80":1}}""", id: null)!);
+        Assert.Equal("invalid configuration: property \"id\" validation failed: object matches none of the required", message);
+        Assert.Contains($"expected {id} to be at least 1", description);
+    }
+
+    [Fact]
+    public void A_uri_without_a_leading_slash_is_accepted_as_APISIX_does()
+    {
+        Assert.Null(Validate(ResourceKind.Route, """{"uri":"1","upstream_id":"1"}"""));
+    }
+
+    [Theory]
+    [InlineData("""{"uri":"/a","create_time":1}""", "the property is forbidden:  create_time")]
+    [InlineData("""{"uri":"/a","upstream":{"update_time":1}}""", "the property is forbidden:  upstream.update_time")]
+    [InlineData("""{"uri":"/a","plugins":{"create_time":1}}""", "the property is forbidden:  plugins.create_time")]
+    public void Times_in_a_body_are_named_as_APISIX_names_them(string json, string expected)
+    {
+        Assert.Equal(expected, ResourceValidator.ForbiddenTimes(JsonNode.Parse(json)!.AsObject()));
+    }
+
+    [Fact]
+    public void A_body_without_times_has_nothing_forbidden()
+    {
+        Assert.Null(ResourceValidator.ForbiddenTimes(JsonNode.Parse("""{"uri":"/a","upstream":{"nodes":{}}}""")!.AsObject()));
+    }
 }

@@ -144,4 +144,32 @@ public sealed class AdminApiSurfaceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await viewer.PutAsync("/apisix/admin/upstreams/v", Json("""{"nodes":{"127.0.0.1:1":1}}"""))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync("/apisix/admin/upstreams/v")).StatusCode);
     }
+
+    [Fact]
+    public async Task An_ssl_private_key_never_leaves_by_a_read()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=secret.test", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var body = new JsonObject { ["cert"] = certificate.ExportCertificatePem(), ["key"] = key.ExportPkcs8PrivateKeyPem(), ["snis"] = new JsonArray("secret.test") };
+        const string Group = "?gateway_group_id=default";
+
+        // The write answers with what was stored, key included, as APISIX does.
+        var (created, stored) = await Read(_admin.PutAsync("/apisix/admin/ssls/s1" + Group, Json(body.ToJsonString())));
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.NotNull(stored["value"]!["key"]);
+
+        var (_, one) = await Read(_admin.GetAsync("/apisix/admin/ssls/s1" + Group));
+        Assert.Equal("secret.test", one["value"]!["snis"]![0]!.GetValue<string>());
+        var (_, list) = await Read(_admin.GetAsync("/apisix/admin/ssls" + Group));
+        var (_, export) = await Read(_admin.GetAsync("/api/gateway_groups/default/export"));
+        var (_, configs) = await Read(_admin.GetAsync("/apisix/admin/configs" + Group));
+        foreach (var read in new[] { one["value"]!, list["list"]![0]!["value"]!, export["resources"]!["ssls"]![0]!, configs["ssls"]![0]! })
+        {
+            Assert.Equal("s1", read["id"]!.GetValue<string>());
+            Assert.False(read.AsObject().ContainsKey("key"), read.ToJsonString());
+            Assert.DoesNotContain("PRIVATE KEY", read.ToJsonString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await _admin.DeleteAsync("/apisix/admin/ssls/s1" + Group)).StatusCode);
+    }
 }
