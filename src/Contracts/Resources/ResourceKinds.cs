@@ -34,6 +34,15 @@ public static class ResourceKinds
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
+    /// <summary>
+    /// APISIX's refusal of a method a kind does not take (consumers are named by their username, so no POST, and are
+    /// replaced whole, so no PATCH; global rules take no POST), as its text; null when the kind takes it.
+    /// </summary>
+    public static string? Unsupported(ResourceKind kind, string method) =>
+        (kind, method) is (ResourceKind.Consumer, "POST" or "PATCH") or (ResourceKind.GlobalRule, "POST")
+            ? $"not supported `{method}` method for {kind.Singular()}"
+            : null;
+
     /// <summary>Parses a collection name such as <c>routes</c>.</summary>
     public static bool TryParse(string? pathName, out ResourceKind kind)
     {

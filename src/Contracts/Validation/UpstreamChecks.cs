@@ -4,9 +4,10 @@ using System.Text.RegularExpressions;
 namespace OrleansGateway.Contracts.Validation;
 
 /// <summary>
-/// APISIX's checks of an upstream after its schema (on an upstream, or inline in a route or service), with APISIX's
-/// texts: a <c>chash</c> upstream needs a <c>key</c> unless it hashes on the consumer, and the key must suit
-/// <c>hash_on</c> (a variable name for <c>vars</c>, a header or cookie name for <c>header</c> and <c>cookie</c>).
+/// APISIX's checks of an upstream beside its schema (on an upstream, or inline in a route or service), with APISIX's
+/// texts: IPv6 node hosts bracketed; a <c>chash</c> upstream needs a <c>key</c> unless it hashes on the consumer, and
+/// the key must suit <c>hash_on</c> (a variable name for <c>vars</c>, a header or cookie name for <c>header</c> and
+/// <c>cookie</c>).
 /// </summary>
 public static partial class UpstreamChecks
 {
@@ -24,6 +25,13 @@ public static partial class UpstreamChecks
     /// <summary>Null when the upstream passes, or APISIX's error text.</summary>
     public static string? Check(JsonObject upstream)
     {
+        // Nodes as a list: an IPv6 host must be bracketed ([::1]), or "host:port" would be ambiguous.
+        if (upstream["nodes"] is JsonArray nodes && nodes.Any(n => n?["host"] is JsonValue host
+                && host.TryGetValue<string>(out var text) && !text.StartsWith('[')
+                && System.Net.IPAddress.TryParse(text, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6))
+        {
+            return "invalid configuration: IPv6 address must be enclosed with '[' and ']'";
+        }
         if (upstream["type"]?.GetValue<string>() != "chash")
         {
             return null;

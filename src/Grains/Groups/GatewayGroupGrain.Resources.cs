@@ -39,6 +39,10 @@ public sealed partial class GatewayGroupGrain
         {
             return Task.FromResult(GroupMissingResult());
         }
+        if (ResourceKinds.Unsupported(kind, "POST") is { } unsupported)
+        {
+            return Task.FromResult(AdminResult.Fail(405, unsupported));
+        }
         var value = ResourceValidator.ParseObject(body, out var parseError);
         if (value is null)
         {
@@ -48,26 +52,12 @@ public sealed partial class GatewayGroupGrain
         {
             return Task.FromResult(AdminResult.Fail(400, forbidden));
         }
-        string id;
-        if (kind == ResourceKind.Consumer)
+        if (value.ContainsKey("id"))
         {
-            // Consumers are named by their username, also on POST.
-            if (value["username"] is not JsonValue username || username.GetValueKind() != System.Text.Json.JsonValueKind.String)
-            {
-                return Task.FromResult(AdminResult.Fail(400, "invalid configuration: property \"username\" is required"));
-            }
-            id = username.GetValue<string>();
+            return Task.FromResult(AdminResult.Fail(400, AdminErrors.Described($"wrong {kind.Singular()} id, do not need it",
+                "POST generates the id; use PUT /apisix/admin/" + kind.PathName() + "/{id} to choose one")));
         }
-        else
-        {
-            if (value.ContainsKey("id"))
-            {
-                return Task.FromResult(AdminResult.Fail(400, AdminErrors.Described($"wrong {kind.Singular()} id, do not need it",
-                    "POST generates the id; use PUT /apisix/admin/" + kind.PathName() + "/{id} to choose one")));
-            }
-            id = NewId(kind);
-        }
-        return WriteAsync(kind, id, value, ifMatch: null);
+        return WriteAsync(kind, NewId(kind), value, ifMatch: null);
     }
 
     public Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null) => TracedAsync("patch", kind, id, async () =>
@@ -81,6 +71,10 @@ public sealed partial class GatewayGroupGrain
         if (_group is null)
         {
             return Task.FromResult(GroupMissingResult());
+        }
+        if (ResourceKinds.Unsupported(kind, "PATCH") is { } unsupported)
+        {
+            return Task.FromResult(AdminResult.Fail(405, unsupported));
         }
         var existing = _resources.Get(kind, id);
         if (existing is null)
@@ -109,6 +103,10 @@ public sealed partial class GatewayGroupGrain
         if (_group is null)
         {
             return Task.FromResult(GroupMissingResult());
+        }
+        if (ResourceKinds.Unsupported(kind, "PATCH") is { } unsupported)
+        {
+            return Task.FromResult(AdminResult.Fail(405, unsupported));
         }
         var existing = _resources.Get(kind, id);
         if (existing is null)

@@ -106,6 +106,10 @@ public static class ResourceEndpoints
         {
             return error!;
         }
+        if (ResourceKinds.Unsupported(k, "POST") is { } unsupported)
+        {
+            return AdminResponses.Error(405, unsupported);
+        }
         var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
         return bodyError ?? AdminResponses.From(await Group(grains, request).Post(k, body!));
     }
@@ -133,6 +137,10 @@ public static class ResourceEndpoints
         if (!TryKind(kind, out var k, out var error))
         {
             return error!;
+        }
+        if (ResourceKinds.Unsupported(k, request.Method) is { } unsupported)
+        {
+            return AdminResponses.Error(405, unsupported);
         }
         var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
         if (bodyError is not null)

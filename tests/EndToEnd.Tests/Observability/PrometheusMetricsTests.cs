@@ -52,13 +52,15 @@ public class PrometheusMetricsTests
             TimeSpan.FromSeconds(15), "one healthy data plane in og_cp_dataplanes");
 
         // A snapshot now: its duration lands in second-sized buckets, and the age of the last good one starts over.
+        // (A scheduled snapshot may have run before: wait for this one's count, not any.)
+        var uploadedBefore = Value(await silo.Http.GetStringAsync("/metrics"), "og_cp_snapshot_duration_seconds_count", "group=\"default\"", "outcome=\"uploaded\"") ?? 0;
         Assert.True((await admin.PostAsync("/api/gateway_groups/default/snapshots?force=true", null)).IsSuccessStatusCode);
         var afterSnapshot = "";
         await silo.Process.WaitUntilAsync(async () =>
         {
             afterSnapshot = await silo.Http.GetStringAsync("/metrics"); // the exporter may answer from a short cache
-            return Value(afterSnapshot, "og_cp_snapshot_duration_seconds_count", "group=\"default\"", "outcome=\"uploaded\"") >= 1;
-        }, TimeSpan.FromSeconds(15), "the snapshot's duration on /metrics");
+            return Value(afterSnapshot, "og_cp_snapshot_duration_seconds_count", "group=\"default\"", "outcome=\"uploaded\"") > uploadedBefore;
+        }, TimeSpan.FromSeconds(15), "the forced snapshot's duration on /metrics");
         Assert.NotNull(Value(afterSnapshot, "og_cp_snapshot_duration_seconds_bucket", "outcome=\"uploaded\"", "le=\"0.5\""));
         Assert.InRange(Value(afterSnapshot, "og_cp_snapshot_age_seconds", "group=\"default\"") ?? -1, 0, 10);
 

@@ -160,8 +160,11 @@ public class GatewayGroupGrainTests(ClusterFixture fixture)
         Assert.NotEqual(a.Item!.Id, b.Item!.Id);
         Assert.Matches("^[0-9]+$", a.Item.Id);
         Assert.Equal(400, (await g.Post(ResourceKind.Upstream, """{"id":"x","nodes":{"127.0.0.1:1":1}}""")).Status);
+        // As APISIX: consumers are named by their username (PUT), global rules by their id; neither takes a POST.
         var consumer = await g.Post(ResourceKind.Consumer, """{"username":"jack"}""");
-        Assert.Equal("jack", consumer.Item!.Id);
+        Assert.Equal((405, "not supported `POST` method for consumer"), (consumer.Status, consumer.Error));
+        var rule = await g.Post(ResourceKind.GlobalRule, """{"plugins":{}}""");
+        Assert.Equal((405, "not supported `POST` method for global rule"), (rule.Status, rule.Error));
     }
 
     [Fact]
