@@ -1,27 +1,42 @@
+using OrleansGateway.Contracts.Validation;
+
 namespace OrleansGateway.Silo.AdminApi;
 
 /// <summary>
-/// Guards <c>/apisix/admin</c> and <c>/api</c>: no or wrong <c>X-API-KEY</c> gets 401 as in APISIX; a viewer key may
-/// only read.
+/// Guards <c>/apisix/admin</c> and <c>/api</c> as APISIX does: the key comes from the <c>api_key</c> query argument,
+/// else the <c>X-API-KEY</c> header, else an <c>X-API-KEY</c> cookie; none, a wrong one, or a write with a viewer key
+/// gets 401 <c>{"error_msg":"failed to check token","description":…}</c> with APISIX's reason.
 /// </summary>
 public sealed class AdminKeyMiddleware(RequestDelegate next, AdminKeyStore keys)
 {
+    private const string Failed = "failed to check token";
+
     public Task InvokeAsync(HttpContext context)
     {
-        var path = context.Request.Path;
-        if (!path.StartsWithSegments("/apisix/admin") && !path.StartsWithSegments("/api"))
+        var request = context.Request;
+        if (!request.Path.StartsWithSegments("/apisix/admin") && !request.Path.StartsWithSegments("/api"))
         {
             return next(context);
         }
-        var key = keys.Find(context.Request.Headers["X-API-KEY"].ToString());
+        var token = request.Query.TryGetValue("api_key", out var argument) ? argument.ToString()
+            : request.Headers.TryGetValue("X-API-KEY", out var header) ? header.ToString()
+            : request.Cookies["X-API-KEY"];
+        if (token is null)
+        {
+            return Refuse(context, "missing apikey");
+        }
+        var key = keys.Find(token);
         if (key is null)
         {
-            return AdminResponses.Error(401, "failed to check token").ExecuteAsync(context);
+            return Refuse(context, "wrong apikey");
         }
-        if (key.Role == "viewer" && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        if (key.Role == "viewer" && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
-            return AdminResponses.Error(401, "failed to check token: the viewer role may only read").ExecuteAsync(context);
+            return Refuse(context, "invalid method for role viewer");
         }
         return next(context);
     }
+
+    private static Task Refuse(HttpContext context, string reason) =>
+        AdminResponses.Error(401, AdminErrors.Described(Failed, reason)).ExecuteAsync(context);
 }

@@ -146,6 +146,36 @@ public sealed class AdminApiSurfaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_key_is_read_from_the_api_key_argument_the_header_or_a_cookie_and_refusals_say_why_as_APISIX()
+    {
+        using var anonymous = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _silo.Http.BaseAddress };
+        async Task<(HttpStatusCode, string)> Get(string path, string? header = null, string? cookie = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (header is not null)
+            {
+                request.Headers.Add("X-API-KEY", header);
+            }
+            if (cookie is not null)
+            {
+                request.Headers.Add("Cookie", "X-API-KEY=" + cookie);
+            }
+            using var response = await anonymous.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await Get("/apisix/admin/routes?api_key=" + AdminKey)).Item1);
+        Assert.Equal(HttpStatusCode.OK, (await Get("/apisix/admin/routes", cookie: ViewerKey)).Item1);
+        // The argument comes first, as in APISIX: a wrong one is not saved by a right header.
+        var (wrongStatus, wrong) = await Get("/apisix/admin/routes?api_key=nope", header: AdminKey);
+        Assert.Equal((HttpStatusCode.Unauthorized, """{"error_msg":"failed to check token","description":"wrong apikey"}"""), (wrongStatus, wrong));
+        Assert.Equal("""{"error_msg":"failed to check token","description":"missing apikey"}""", (await Get("/apisix/admin/routes")).Item2);
+        using var write = new HttpRequestMessage(HttpMethod.Delete, "/apisix/admin/routes/x?api_key=" + ViewerKey);
+        using var refused = await anonymous.SendAsync(write);
+        Assert.Equal("""{"error_msg":"failed to check token","description":"invalid method for role viewer"}""", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task An_ssl_private_key_never_leaves_by_a_read()
     {
         using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
