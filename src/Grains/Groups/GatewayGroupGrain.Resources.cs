@@ -63,42 +63,39 @@ public sealed partial class GatewayGroupGrain
     public Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null) => TracedAsync("patch", kind, id, async () =>
     {
         await WaitForBarrierAsync();
-        return await PatchCoreAsync(kind, id, body, ifMatch);
+        return await PatchWithAsync(kind, id, ifMatch, current =>
+        {
+            var patch = ResourceValidator.ParseObject(body, out var parseError);
+            if (patch is null)
+            {
+                return parseError;
+            }
+            JsonMergePatch.Apply(current, patch);
+            return null;
+        });
     });
-
-    private Task<AdminResult> PatchCoreAsync(ResourceKind kind, string id, string body, long? ifMatch)
-    {
-        if (_group is null)
-        {
-            return Task.FromResult(GroupMissingResult());
-        }
-        if (ResourceKinds.Unsupported(kind, "PATCH") is { } unsupported)
-        {
-            return Task.FromResult(AdminResult.Fail(405, unsupported));
-        }
-        var existing = _resources.Get(kind, id);
-        if (existing is null)
-        {
-            return Task.FromResult(AdminResult.Fail(404, $"{kind.Key(id)} not found"));
-        }
-        var patch = ResourceValidator.ParseObject(body, out var parseError);
-        if (patch is null)
-        {
-            return Task.FromResult(AdminResult.Fail(400, parseError!));
-        }
-        var merged = JsonNode.Parse(existing.Json)!.AsObject();
-        JsonMergePatch.Apply(merged, patch);
-        return WriteAsync(kind, id, merged, ifMatch);
-    }
 
     public Task<AdminResult> PatchPath(ResourceKind kind, string id, string subPath, string body, long? ifMatch = null) =>
         TracedAsync("patch", kind, id, async () =>
         {
             await WaitForBarrierAsync();
-            return await PatchPathCoreAsync(kind, id, subPath, body, ifMatch);
+            return await PatchWithAsync(kind, id, ifMatch, current =>
+            {
+                JsonNode? value;
+                try
+                {
+                    value = JsonNode.Parse(body);
+                }
+                catch (System.Text.Json.JsonException e)
+                {
+                    return $"invalid request body: {e.Message}";
+                }
+                return JsonSubPath.Set(current, subPath, value);
+            });
         });
 
-    private Task<AdminResult> PatchPathCoreAsync(ResourceKind kind, string id, string subPath, string body, long? ifMatch)
+    /// <summary>A PATCH: the stored value changed by <paramref name="change"/> (null, or its 400 error), then written and validated whole.</summary>
+    private Task<AdminResult> PatchWithAsync(ResourceKind kind, string id, long? ifMatch, Func<JsonObject, string?> change)
     {
         if (_group is null)
         {
@@ -113,19 +110,8 @@ public sealed partial class GatewayGroupGrain
         {
             return Task.FromResult(AdminResult.Fail(404, $"{kind.Key(id)} not found"));
         }
-        JsonNode? value;
-        try
-        {
-            value = JsonNode.Parse(body);
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            return Task.FromResult(AdminResult.Fail(400, $"invalid request body: {e.Message}"));
-        }
-        var patched = JsonNode.Parse(existing.Json)!.AsObject();
-        return JsonSubPath.Set(patched, subPath, value) is { } error
-            ? Task.FromResult(AdminResult.Fail(400, error))
-            : WriteAsync(kind, id, patched, ifMatch);
+        var current = JsonNode.Parse(existing.Json)!.AsObject();
+        return change(current) is { } error ? Task.FromResult(AdminResult.Fail(400, error)) : WriteAsync(kind, id, current, ifMatch);
     }
 
     public Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null) =>
