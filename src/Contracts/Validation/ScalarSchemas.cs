@@ -130,22 +130,9 @@ public sealed class AnyOfSchema(params Schema[] options) : Schema
     /// <inheritdoc />
     public override string? Check(JsonNode? node)
     {
-        string? reason = null;
-        foreach (var option in options)
-        {
-            var error = option.Check(node);
-            if (error is null)
-            {
-                return null;
-            }
-            if (reason is null || reason.StartsWith("wrong type:", StringComparison.Ordinal))
-            {
-                // Prefer the error of an option whose type matched: it says what is actually wrong.
-                reason = error;
-            }
-        }
+        var (matches, reason) = SchemaOptions.Evaluate(options, node);
         // APISIX's text, then (as the description) what is wrong; wrappers only prefix, so the separator stays last.
-        return AdminErrors.Described("object matches none of the required", AdminErrors.Split(reason!).Message);
+        return matches > 0 ? null : AdminErrors.Described("object matches none of the required", AdminErrors.Split(reason!).Message);
     }
 }
 
@@ -155,7 +142,22 @@ public sealed class OneOfSchema(params Schema[] options) : Schema
     /// <inheritdoc />
     public override string? Check(JsonNode? node)
     {
-        string? firstError = null;
+        var (matches, reason) = SchemaOptions.Evaluate(options, node);
+        return matches switch
+        {
+            1 => null,
+            0 => $"value should match only one schema, but matches none ({reason})",
+            _ => "value should match only one schema, but matches more than one",
+        };
+    }
+}
+
+/// <summary>What a value's check against several options says: how many hold, and the most telling error.</summary>
+internal static class SchemaOptions
+{
+    public static (int Matches, string? Reason) Evaluate(Schema[] options, JsonNode? node)
+    {
+        string? reason = null;
         var matches = 0;
         foreach (var option in options)
         {
@@ -164,17 +166,12 @@ public sealed class OneOfSchema(params Schema[] options) : Schema
             {
                 matches++;
             }
-            else if (firstError is null || firstError.StartsWith("wrong type:", StringComparison.Ordinal))
+            else if (reason is null || reason.StartsWith("wrong type:", StringComparison.Ordinal))
             {
                 // Prefer the error of an option whose type matched: it says what is actually wrong.
-                firstError = error;
+                reason = error;
             }
         }
-        return matches switch
-        {
-            1 => null,
-            0 => $"value should match only one schema, but matches none ({firstError})",
-            _ => "value should match only one schema, but matches more than one",
-        };
+        return (matches, reason);
     }
 }

@@ -35,18 +35,6 @@ public sealed partial class DashboardOnDemand(IServiceProvider services, Gateway
     private IAsyncDisposable? _running;
     private Task _transition = Task.CompletedTask;
 
-    /// <summary>Whether the collection runs now.</summary>
-    public bool Running
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _running is not null;
-            }
-        }
-    }
-
     /// <summary>
     /// Adds the dashboard to the silo with its collection started on demand. Fails the start, naming what is missing,
     /// if the package no longer has the parts this relies on (the collection would otherwise run always, or never).
