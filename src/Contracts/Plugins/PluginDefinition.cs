@@ -6,5 +6,12 @@ namespace OrleansGateway.Contracts.Plugins;
 /// <param name="Name">The plugin name used as the key in <c>plugins</c>.</param>
 /// <param name="Priority">APISIX's priority for this plugin.</param>
 /// <param name="Schema">The schema of its configuration on routes, services and global rules.</param>
-/// <param name="ConsumerSchema">The schema of its configuration on consumers, when it can be set there.</param>
-public sealed record PluginDefinition(string Name, int Priority, Schema Schema, Schema? ConsumerSchema = null);
+/// <param name="ConsumerSchema">
+/// For an authentication plugin, the schema of the credential a consumer holds; null for other plugins, which a consumer
+/// (or consumer group) configures with <paramref name="Schema"/> and which then apply to its requests.
+/// </param>
+public sealed record PluginDefinition(string Name, int Priority, Schema Schema, Schema? ConsumerSchema = null)
+{
+    /// <summary>An authentication plugin: it finds the consumer; its configuration on a consumer is a credential.</summary>
+    public bool IsAuth => ConsumerSchema is not null;
+}

@@ -15,4 +15,8 @@ public enum ResourceKind
     Ssl = 4,
     /// <summary>Plugins that run for every request of the group.</summary>
     GlobalRule = 5,
+    /// <summary>A reusable set of plugins that routes take by <c>plugin_config_id</c>.</summary>
+    PluginConfig = 6,
+    /// <summary>Plugins shared by the consumers that name it in <c>group_id</c>.</summary>
+    ConsumerGroup = 7,
 }

@@ -6,9 +6,12 @@ public static class ResourceKinds
     /// <summary>Every kind, in dependency order (a kind may only reference kinds before it).</summary>
     public static readonly IReadOnlyList<ResourceKind> All =
     [
-        ResourceKind.Upstream, ResourceKind.Service, ResourceKind.Consumer,
-        ResourceKind.Ssl, ResourceKind.GlobalRule, ResourceKind.Route,
+        ResourceKind.Upstream, ResourceKind.Service, ResourceKind.PluginConfig, ResourceKind.ConsumerGroup,
+        ResourceKind.Consumer, ResourceKind.Ssl, ResourceKind.GlobalRule, ResourceKind.Route,
     ];
+
+    /// <summary>Every collection name, for messages: <c>upstreams, services, …</c>.</summary>
+    public static string Names { get; } = string.Join(", ", All.Select(k => k.PathName()));
 
     /// <summary>The collection name used in paths and keys, e.g. <c>routes</c>.</summary>
     public static string PathName(this ResourceKind kind) => kind switch
@@ -19,6 +22,8 @@ public static class ResourceKinds
         ResourceKind.Consumer => "consumers",
         ResourceKind.Ssl => "ssls",
         ResourceKind.GlobalRule => "global_rules",
+        ResourceKind.PluginConfig => "plugin_configs",
+        ResourceKind.ConsumerGroup => "consumer_groups",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -31,15 +36,19 @@ public static class ResourceKinds
         ResourceKind.Consumer => "consumer",
         ResourceKind.Ssl => "ssl",
         ResourceKind.GlobalRule => "global rule",
+        ResourceKind.PluginConfig => "plugin config",
+        ResourceKind.ConsumerGroup => "consumer group",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     /// <summary>
     /// APISIX's refusal of a method a kind does not take (consumers are named by their username, so no POST, and are
-    /// replaced whole, so no PATCH; global rules take no POST), as its text; null when the kind takes it.
+    /// replaced whole, so no PATCH; global rules, plugin configs and consumer groups take no POST), as its text; null
+    /// when the kind takes it.
     /// </summary>
     public static string? Unsupported(ResourceKind kind, string method) =>
-        (kind, method) is (ResourceKind.Consumer, "POST" or "PATCH") or (ResourceKind.GlobalRule, "POST")
+        (kind, method) is (ResourceKind.Consumer, "POST" or "PATCH")
+            or (ResourceKind.GlobalRule or ResourceKind.PluginConfig or ResourceKind.ConsumerGroup, "POST")
             ? $"not supported `{method}` method for {kind.Singular()}"
             : null;
 

@@ -18,6 +18,8 @@ public static class ResourceSchemas
         [ResourceKind.Consumer] = Consumer(),
         [ResourceKind.Ssl] = Ssl(),
         [ResourceKind.GlobalRule] = GlobalRule(),
+        [ResourceKind.PluginConfig] = PluginConfig(),
+        [ResourceKind.ConsumerGroup] = ConsumerGroup(),
     };
 
     /// <summary>The schema of <paramref name="kind"/>.</summary>
@@ -57,7 +59,7 @@ public static class ResourceSchemas
         ("remote_addr", S.IpOrCidr()), ("remote_addrs", S.Arr(S.IpOrCidr(), min: 1, unique: true)),
         ("methods", S.Arr(S.Enum(Methods), unique: true)),
         ("priority", S.Int()), ("vars", VarsSchema.Instance),
-        ("plugins", PluginsSchema.ForRoutes),
+        ("plugins", PluginsSchema.ForRoutes), ("plugin_config_id", AnyId()),
         ("upstream", Upstream(inline: true)), ("upstream_id", AnyId()), ("service_id", AnyId()),
         ("timeout", Timeout()), ("enable_websocket", S.Bool()), ("status", S.Int().WithEnum(0, 1)),
     ])
@@ -82,9 +84,19 @@ public static class ResourceSchemas
 
     private static ObjectSchema Consumer() => new(
         ("username", S.Str(1, 100, @"^[a-zA-Z0-9_\-]+$")), Desc(), Labels(),
-        ("plugins", PluginsSchema.ForConsumers), ("create_time", S.Int()), ("update_time", S.Int()))
+        ("plugins", PluginsSchema.ForConsumers), ("group_id", AnyId()), ("create_time", S.Int()), ("update_time", S.Int()))
     {
         Required = ["username"],
+    };
+
+    private static ObjectSchema PluginConfig() => new([.. Common(), ("name", S.Str()), Desc(), Labels(), ("plugins", PluginsSchema.ForRoutes)])
+    {
+        Required = ["id", "plugins"],
+    };
+
+    private static ObjectSchema ConsumerGroup() => new([.. Common(), Name(), Desc(), Labels(), ("plugins", PluginsSchema.ForRoutes)])
+    {
+        Required = ["id", "plugins"],
     };
 
     private static ObjectSchema GlobalRule() => new([.. Common(), ("plugins", PluginsSchema.ForRoutes)])

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Plugins;
 using OrleansGateway.Contracts.Resources;
 
 namespace OrleansGateway.Contracts.Validation;
@@ -42,7 +43,7 @@ public static class ResourceValidator
     public static string? Validate(ResourceKind kind, string? pathId, JsonObject value)
     {
         var idField = kind.IdField();
-        foreach (var field in new[] { idField, "upstream_id", "service_id" })
+        foreach (var field in new[] { idField, "upstream_id", "service_id", "plugin_config_id", "group_id" })
         {
             if (value[field] is JsonValue idValue && idValue.GetValueKind() == JsonValueKind.Number && Schema.IsInteger(idValue)
                 && idValue.GetValue<decimal>() >= 1)
@@ -70,6 +71,11 @@ public static class ResourceValidator
         if (ResourceSchemas.For(kind).Check(value) is { } error)
         {
             return $"invalid configuration: {error}";
+        }
+        if (value["plugins"] is JsonObject plugins
+            && (kind == ResourceKind.Consumer ? PluginsSchema.ForConsumers : PluginsSchema.ForRoutes).CheckPlugins(plugins) is { } pluginError)
+        {
+            return pluginError;
         }
         if (UpstreamChecks.Check(kind, value) is { } upstreamError)
         {
@@ -108,17 +114,33 @@ public static class ResourceValidator
         return ["key-auth:" + key.GetValue<string>()];
     }
 
-    /// <summary>The resources <paramref name="value"/> points at (upstream_id, service_id).</summary>
+    /// <summary>
+    /// The resources <paramref name="value"/> points at: a route's or service's upstream_id, a route's service_id and
+    /// plugin_config_id, a consumer's group_id.
+    /// </summary>
     public static IReadOnlyList<ResourceKey> References(ResourceKind kind, JsonObject value)
     {
         var refs = new List<ResourceKey>(2);
-        if (kind is ResourceKind.Route or ResourceKind.Service && value["upstream_id"] is JsonValue u)
+        void Add(string field, ResourceKind target)
         {
-            refs.Add(new ResourceKey(ResourceKind.Upstream, u.GetValue<string>()));
+            if (value[field] is JsonValue id)
+            {
+                refs.Add(new ResourceKey(target, id.GetValue<string>()));
+            }
         }
-        if (kind == ResourceKind.Route && value["service_id"] is JsonValue s)
+        switch (kind)
         {
-            refs.Add(new ResourceKey(ResourceKind.Service, s.GetValue<string>()));
+            case ResourceKind.Route:
+                Add("upstream_id", ResourceKind.Upstream);
+                Add("service_id", ResourceKind.Service);
+                Add("plugin_config_id", ResourceKind.PluginConfig);
+                break;
+            case ResourceKind.Service:
+                Add("upstream_id", ResourceKind.Upstream);
+                break;
+            case ResourceKind.Consumer:
+                Add("group_id", ResourceKind.ConsumerGroup);
+                break;
         }
         return refs;
     }

@@ -1,29 +1,55 @@
 using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Plugins;
 
 namespace OrleansGateway.DataPlane.Plugins;
 
-/// <summary>Consumers by credential, built once per configuration version (the CP guarantees keys are unique).</summary>
+/// <summary>
+/// Consumers by credential, built once per configuration version of the consumers and consumer groups (the CP
+/// guarantees keys are unique). Each consumer carries the plugins it adds to a route's: its group's, overlaid by its own.
+/// </summary>
 public sealed class ConsumerIndex
 {
-    private readonly Dictionary<string, string> _byKeyAuthKey;
+    private readonly Dictionary<string, ConsumerEntry> _byKeyAuthKey;
 
-    private ConsumerIndex(Dictionary<string, string> byKeyAuthKey) => _byKeyAuthKey = byKeyAuthKey;
+    private ConsumerIndex(Dictionary<string, ConsumerEntry> byKeyAuthKey) => _byKeyAuthKey = byKeyAuthKey;
 
-    public static ConsumerIndex Empty { get; } = new(new Dictionary<string, string>(StringComparer.Ordinal));
+    public static ConsumerIndex Empty { get; } = new(new Dictionary<string, ConsumerEntry>(StringComparer.Ordinal));
 
-    public static ConsumerIndex Build(IEnumerable<JsonObject> consumers)
+    /// <param name="consumers">Every consumer.</param>
+    /// <param name="groupOf">A consumer group by id, null when there is none.</param>
+    public static ConsumerIndex Build(IEnumerable<JsonObject> consumers, Func<string, JsonObject?> groupOf)
     {
-        var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
+        var byKey = new Dictionary<string, ConsumerEntry>(StringComparer.Ordinal);
         foreach (var consumer in consumers)
         {
             if (consumer["plugins"]?["key-auth"]?["key"] is JsonValue key)
             {
-                byKey[key.GetValue<string>()] = consumer["username"]!.GetValue<string>();
+                byKey[key.GetValue<string>()] = Entry(consumer, groupOf);
             }
         }
         return new ConsumerIndex(byKey);
     }
 
     /// <summary>The consumer whose key-auth key is <paramref name="key"/>.</summary>
-    public string? ByKeyAuthKey(string key) => _byKeyAuthKey.GetValueOrDefault(key);
+    public ConsumerEntry? ByKeyAuthKey(string key) => _byKeyAuthKey.GetValueOrDefault(key);
+
+    private static ConsumerEntry Entry(JsonObject consumer, Func<string, JsonObject?> groupOf)
+    {
+        var groupId = consumer["group_id"]?.GetValue<string>();
+        var group = groupId is null ? null : groupOf(groupId);
+        // As APISIX: the group's plugins, then the consumer's own over them. An authentication plugin's configuration
+        // on a consumer is its credential, not something to run again.
+        var plugins = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var source in new[] { group?["plugins"], consumer["plugins"] })
+        {
+            foreach (var (name, config) in source as JsonObject ?? [])
+            {
+                if (config is JsonObject obj && PluginCatalog.All.TryGetValue(name, out var definition) && !definition.IsAuth)
+                {
+                    plugins[name] = obj;
+                }
+            }
+        }
+        return new ConsumerEntry(consumer["username"]!.GetValue<string>(), groupId, plugins, groupMissing: groupId is not null && group is null);
+    }
 }

@@ -11,7 +11,7 @@ public sealed class IpRestrictionPlugin : ProxyPlugin
     private readonly string _message;
     private readonly int _status;
 
-    public IpRestrictionPlugin(JsonObject config) : base("ip-restriction", 3000)
+    public IpRestrictionPlugin(JsonObject config) : base("ip-restriction", 3000, PluginPhase.Access)
     {
         _whitelist = config.ContainsKey("whitelist");
         _networks = ((config["whitelist"] ?? config["blacklist"]) as JsonArray ?? []).Select(v => Routing.Networks.Parse(v!.GetValue<string>())).ToArray();

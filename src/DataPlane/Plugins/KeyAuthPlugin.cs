@@ -34,8 +34,8 @@ public sealed class KeyAuthPlugin : ProxyPlugin
         {
             return RespondAsync(context, 401, new { message = "Invalid API key in request" });
         }
-        context.ConsumerName = consumer;
-        request.Headers["X-Consumer-Username"] = consumer;
+        context.Consumer = consumer;
+        request.Headers["X-Consumer-Username"] = consumer.Username;
         if (_hide)
         {
             request.Headers.Remove(_header);

@@ -24,7 +24,7 @@ public sealed class LimitCountPlugin : ProxyPlugin
     private readonly string _scope;
     private readonly TimeProvider _time;
 
-    public LimitCountPlugin(JsonObject config, string scope, TimeProvider time) : base("limit-count", 1002)
+    public LimitCountPlugin(JsonObject config, string scope, TimeProvider time) : base("limit-count", 1002, PluginPhase.Access)
     {
         _count = config["count"]!.GetValue<int>();
         _window = TimeSpan.FromSeconds(config["time_window"]!.GetValue<int>());

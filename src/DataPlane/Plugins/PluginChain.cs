@@ -3,30 +3,50 @@ using System.Text.Json.Nodes;
 namespace OrleansGateway.DataPlane.Plugins;
 
 /// <summary>
-/// The plugins of a route, compiled for one configuration version: the service's plugins overlaid by the route's
-/// (same name: the route wins), <c>_meta.disable</c> ones left out, in APISIX priority order.
+/// The plugins of a route, compiled for one configuration version: its layers merged as APISIX merges them (the
+/// service's, overlaid by the plugin config's, overlaid by the route's own; same name: the later layer wins),
+/// <c>_meta.disable</c> ones left out, each phase in APISIX priority order. Once a consumer is authenticated,
+/// <see cref="ConsumerEntry.Merge"/> gives the chain with the consumer's plugins over these.
 /// </summary>
 public sealed class PluginChain
 {
-    private PluginChain(ProxyPlugin[] plugins)
+    private readonly ProxyPlugin[] _rewrite;
+    private readonly ProxyPlugin[] _access;
+    private readonly ProxyPlugin[] _consumerRewrite;
+    private readonly IReadOnlyDictionary<string, JsonObject> _configs;
+    private readonly string _scope;
+    private readonly TimeProvider _time;
+
+    private PluginChain(ProxyPlugin[] plugins, IReadOnlyDictionary<string, JsonObject> configs, string scope, TimeProvider time, ProxyPlugin[]? consumerRewrite = null)
     {
         Plugins = plugins;
+        _rewrite = plugins.Where(p => p.Phase == PluginPhase.Rewrite).ToArray();
+        _access = plugins.Where(p => p.Phase == PluginPhase.Access).ToArray();
+        _consumerRewrite = consumerRewrite ?? [];
+        _configs = configs;
+        _scope = scope;
+        _time = time;
         ResponseRewrites = plugins.OfType<ResponseRewritePlugin>().ToArray();
     }
 
-    public static PluginChain Empty { get; } = new([]);
+    public static PluginChain Empty { get; } = new([], new Dictionary<string, JsonObject>(), "", TimeProvider.System);
 
+    /// <summary>Every plugin that runs, by priority (higher first).</summary>
     public IReadOnlyList<ProxyPlugin> Plugins { get; }
 
     /// <summary>The response-rewrite plugins, found once per version, not per response.</summary>
     public IReadOnlyList<ResponseRewritePlugin> ResponseRewrites { get; }
 
-    public static PluginChain Build(JsonObject? servicePlugins, JsonObject? routePlugins, string scope, TimeProvider time)
+    /// <summary>
+    /// The chain of <paramref name="layers"/> (<c>plugins</c> objects, later ones winning on the same name), or
+    /// <see cref="Empty"/>. <paramref name="scope"/> names whose counters its stateful plugins keep (<c>route:1</c>).
+    /// </summary>
+    public static PluginChain Build(IEnumerable<JsonObject?> layers, string scope, TimeProvider time)
     {
         var merged = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        foreach (var source in new[] { servicePlugins, routePlugins })
+        foreach (var layer in layers)
         {
-            foreach (var (name, config) in source ?? [])
+            foreach (var (name, config) in layer ?? [])
             {
                 if (config is JsonObject obj)
                 {
@@ -38,30 +58,78 @@ public sealed class PluginChain
         {
             return Empty;
         }
-        var plugins = merged
-            .Where(p => p.Value["_meta"]?["disable"]?.GetValue<bool>() != true)
-            .Select(p => Create(p.Key, p.Value, scope, time))
-            .OfType<ProxyPlugin>()
-            .OrderByDescending(p => p.Priority)
-            .ToArray();
-        return new PluginChain(plugins);
+        var plugins = merged.Select(p => Create(p.Key, p.Value, scope, time)).OfType<ProxyPlugin>().ToArray();
+        return new PluginChain(Ordered(plugins), merged, scope, time);
     }
 
-    private static ProxyPlugin? Create(string name, JsonObject config, string scope, TimeProvider time) => name switch
-    {
-        "cors" => new CorsPlugin(config),
-        "ip-restriction" => new IpRestrictionPlugin(config),
-        "key-auth" => new KeyAuthPlugin(config),
-        "proxy-rewrite" => new ProxyRewritePlugin(config),
-        "limit-count" => new LimitCountPlugin(config, scope, time),
-        "response-rewrite" => new ResponseRewritePlugin(config),
-        _ => null, // the control plane refuses unknown plugins; an older data plane skips a newer one
-    };
+    /// <summary>A chain that answers every request 503, for a route whose configuration refers to what is gone.</summary>
+    public static PluginChain Unavailable(string reason) =>
+        new([new UnavailablePlugin(reason)], new Dictionary<string, JsonObject>(), "", TimeProvider.System);
 
-    /// <summary>Runs the request phase; false when a plugin answered the request.</summary>
-    public async ValueTask<bool> OnRequestAsync(PluginContext context)
+    /// <summary>
+    /// This chain with <paramref name="consumer"/>'s plugins over it, as APISIX's consumer merge: the consumer's
+    /// configuration replaces the route's for the same plugin (its counters kept per route and consumer); plugins the
+    /// route did not have run their rewrite work after authentication (<see cref="OnConsumerRewriteAsync"/>).
+    /// </summary>
+    internal PluginChain WithConsumer(ConsumerEntry consumer, string routeId)
     {
-        foreach (var plugin in Plugins)
+        var scope = _scope.Length > 0 ? _scope : $"route:{routeId}";
+        var consumerScope = $"{scope}&consumer:{consumer.Username}";
+        var configs = new Dictionary<string, JsonObject>(_configs, StringComparer.Ordinal);
+        var plugins = Plugins.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var added = new List<ProxyPlugin>();
+        foreach (var (name, config) in consumer.Plugins)
+        {
+            var fromConsumer = !configs.ContainsKey(name);
+            configs[name] = config;
+            plugins.Remove(name);
+            if (Create(name, config, consumerScope, _time) is { } plugin)
+            {
+                plugins[name] = plugin;
+                if (fromConsumer && plugin.Phase == PluginPhase.Rewrite)
+                {
+                    added.Add(plugin);
+                }
+            }
+        }
+        return new PluginChain(Ordered(plugins.Values), configs, scope, _time, Ordered(added));
+    }
+
+    private static ProxyPlugin[] Ordered(IEnumerable<ProxyPlugin> plugins) => plugins.OrderByDescending(p => p.Priority).ToArray();
+
+    private static ProxyPlugin? Create(string name, JsonObject config, string scope, TimeProvider time)
+    {
+        if (config["_meta"]?["disable"]?.GetValue<bool>() == true)
+        {
+            return null;
+        }
+        return name switch
+        {
+            "cors" => new CorsPlugin(config),
+            "ip-restriction" => new IpRestrictionPlugin(config),
+            "key-auth" => new KeyAuthPlugin(config),
+            "proxy-rewrite" => new ProxyRewritePlugin(config),
+            "limit-count" => new LimitCountPlugin(config, scope, time),
+            "response-rewrite" => new ResponseRewritePlugin(config),
+            _ => null, // the control plane refuses unknown plugins; an older data plane skips a newer one
+        };
+    }
+
+    /// <summary>Runs the rewrite phase; false when a plugin answered the request.</summary>
+    public ValueTask<bool> OnRewriteAsync(PluginContext context) => RunAsync(_rewrite, context);
+
+    /// <summary>
+    /// In a chain merged with a consumer: the rewrite phase of the plugins the consumer brought that the route did not
+    /// have (APISIX's <c>rewrite_in_consumer</c>); false when one answered.
+    /// </summary>
+    public ValueTask<bool> OnConsumerRewriteAsync(PluginContext context) => RunAsync(_consumerRewrite, context);
+
+    /// <summary>Runs the access phase; false when a plugin answered the request.</summary>
+    public ValueTask<bool> OnAccessAsync(PluginContext context) => RunAsync(_access, context);
+
+    private static async ValueTask<bool> RunAsync(ProxyPlugin[] plugins, PluginContext context)
+    {
+        foreach (var plugin in plugins)
         {
             if (!await plugin.OnRequestAsync(context))
             {

@@ -14,7 +14,9 @@ public sealed class PluginContext(HttpContext http, CompiledRoute route, Consume
     public IRequestView Request { get; } = new Proxy.HttpRequestView(http);
 
     /// <summary>The authenticated consumer (key-auth), if any.</summary>
-    public string? ConsumerName { get; set; }
+    public ConsumerEntry? Consumer { get; set; }
+
+    public string? ConsumerName => Consumer?.Username;
 
     /// <summary>proxy-rewrite's <c>host</c>: the Host header sent upstream, overriding pass_host.</summary>
     public string? UpstreamHostOverride { get; set; }

@@ -5,15 +5,19 @@ namespace OrleansGateway.DataPlane.Plugins;
 
 /// <summary>
 /// One configured plugin of a route (or global rule), compiled with its configuration for one configuration version.
-/// Plugins run in APISIX's order (higher priority first); a plugin that answers the request itself stops the chain.
+/// Plugins run in APISIX's order: every rewrite-phase plugin, then every access-phase one, each phase by priority
+/// (higher first); a plugin that answers the request itself stops the chain.
 /// </summary>
-public abstract class ProxyPlugin(string name, int priority)
+public abstract class ProxyPlugin(string name, int priority, PluginPhase phase = PluginPhase.Rewrite)
 {
     public string Name { get; } = name;
 
     public int Priority { get; } = priority;
 
-    /// <summary>Before forwarding (APISIX's rewrite and access phases). False: the plugin has answered; stop.</summary>
+    /// <summary>The APISIX phase <see cref="OnRequestAsync"/> belongs to.</summary>
+    public PluginPhase Phase { get; } = phase;
+
+    /// <summary>Before forwarding, in its <see cref="Phase"/>. False: the plugin has answered; stop.</summary>
     public virtual ValueTask<bool> OnRequestAsync(PluginContext context) => ValueTask.FromResult(true);
 
     /// <summary>After the upstream's response headers arrived (header filter); may replace status, headers and body.</summary>

@@ -27,7 +27,7 @@ public sealed class ProxyConfig
     /// <summary>Plugins of every global rule, run before the route's.</summary>
     public IReadOnlyList<PluginChain> GlobalPlugins { get; init; } = [];
 
-    /// <summary>Each route's plugins (service's overlaid by the route's), by route id.</summary>
+    /// <summary>Each route's plugins (service's, overlaid by its plugin config's, overlaid by its own), by route id.</summary>
     public ShardedMap<PluginChain> RoutePlugins { get; init; } = ShardedMap<PluginChain>.Empty;
 
     public ConsumerIndex Consumers { get; init; } = ConsumerIndex.Empty;
@@ -44,7 +44,15 @@ public sealed class ProxyConfig
     /// <summary>Compiled routes with the text they came from (equal text: unchanged), for reuse by the next version.</summary>
     private ShardedMap<CompiledEntry> Compiled { get; init; } = ShardedMap<CompiledEntry>.Empty;
 
-    private sealed record CompiledEntry(string RouteJson, string? ServiceId, string? ServiceJson, CompiledRoute Compiled, PluginChain Plugins);
+    private sealed record CompiledEntry(
+        string RouteJson, string? ServiceId, string? ServiceJson, string? PluginConfigId, string? PluginConfigJson, CompiledRoute Compiled, PluginChain Plugins)
+    {
+        /// <summary>Compiled from this route text with these service and plugin config texts (equal: reusable).</summary>
+        public bool CompiledFrom(string routeJson, ResourceSet set) =>
+            string.Equals(RouteJson, routeJson, StringComparison.Ordinal)
+            && string.Equals(ServiceJson, ServiceId is null ? null : set.GetJson(ResourceKind.Service, ServiceId), StringComparison.Ordinal)
+            && string.Equals(PluginConfigJson, PluginConfigId is null ? null : set.GetJson(ResourceKind.PluginConfig, PluginConfigId), StringComparison.Ordinal);
+    }
 
     public static ProxyConfig Empty { get; } = new()
     {
@@ -86,9 +94,7 @@ public sealed class ProxyConfig
             var route = ResourceSet.Parse(json);
             AddInlineUpstream(upstreams, "routes", route, json, previous);
             var id = route["id"]!.GetValue<string>();
-            var sid = route["service_id"]?.GetValue<string>();
-            var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && string.Equals(old.RouteJson, json, StringComparison.Ordinal)
-                && string.Equals(old.ServiceJson, sid is null ? null : set.GetJson(ResourceKind.Service, sid), StringComparison.Ordinal)
+            var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && old.CompiledFrom(json, set)
                 ? old
                 : Compile(set, route, json, time, services);
             if (entry is null)
@@ -107,7 +113,7 @@ public sealed class ProxyConfig
             Upstreams = upstreams.Build(),
             GlobalPlugins = BuildGlobalPlugins(set, time),
             RoutePlugins = routePlugins.Build(),
-            Consumers = ConsumerIndex.Build(set.Of(ResourceKind.Consumer)),
+            Consumers = BuildConsumers(set),
             Resources = set,
             Compiled = compiled.Build(),
         };
@@ -151,12 +157,15 @@ public sealed class ProxyConfig
         }
 
         var changedServices = touched.Where(t => t.Kind == ResourceKind.Service).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+        var changedPluginConfigs = touched.Where(t => t.Kind == ResourceKind.PluginConfig).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
         var routeIds = touched.Where(t => t.Kind == ResourceKind.Route).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
-        if (changedServices.Count > 0)
+        if (changedServices.Count > 0 || changedPluginConfigs.Count > 0)
         {
-            // A service's hosts, upstream and plugins are inherited by its routes: recompile those (a rare change).
-            // Disabled routes have no compiled entry and nothing to recompile.
-            routeIds.UnionWith(Compiled.Where(e => e.ServiceId is { } sid && changedServices.Contains(sid)).Select(e => e.Compiled.Id));
+            // A service's hosts, upstream and plugins and a plugin config's plugins are inherited by the routes that
+            // name them: recompile those (a rare change). Disabled routes have no compiled entry and nothing to recompile.
+            routeIds.UnionWith(Compiled
+                .Where(e => (e.ServiceId is { } sid && changedServices.Contains(sid)) || (e.PluginConfigId is { } pid && changedPluginConfigs.Contains(pid)))
+                .Select(e => e.Compiled.Id));
         }
         var compiled = Compiled.ToBuilder();
         var routePlugins = RoutePlugins.ToBuilder();
@@ -185,7 +194,7 @@ public sealed class ProxyConfig
             Upstreams = upstreams.Build(),
             GlobalPlugins = touched.Any(t => t.Kind == ResourceKind.GlobalRule) ? BuildGlobalPlugins(set, time) : GlobalPlugins,
             RoutePlugins = routePlugins.Build(),
-            Consumers = touched.Any(t => t.Kind == ResourceKind.Consumer) ? ConsumerIndex.Build(set.Of(ResourceKind.Consumer)) : Consumers,
+            Consumers = touched.Any(t => t.Kind is ResourceKind.Consumer or ResourceKind.ConsumerGroup) ? BuildConsumers(set) : Consumers,
             Resources = set,
             Compiled = compiled.Build(),
             Delta = changes,
@@ -202,10 +211,26 @@ public sealed class ProxyConfig
             service = set.Get(ResourceKind.Service, sid);
             services.Add(sid, service);
         }
-        return CompiledRoute.Compile(route, service) is { } fresh
-            ? new CompiledEntry(routeJson, sid, sid is null ? null : set.GetJson(ResourceKind.Service, sid), fresh,
-                PluginChain.Build(service?["plugins"] as JsonObject, route["plugins"] as JsonObject, $"route:{id}", time))
-            : null;
+        if (CompiledRoute.Compile(route, service) is not { } fresh)
+        {
+            return null;
+        }
+        var pid = route["plugin_config_id"]?.GetValue<string>();
+        var pluginConfigJson = pid is null ? null : set.GetJson(ResourceKind.PluginConfig, pid);
+        // As APISIX: a route whose plugin config is gone (deleted with force) answers 503.
+        var plugins = pid is not null && pluginConfigJson is null
+            ? PluginChain.Unavailable($"failed to fetch plugin config by id [{pid}]")
+            : PluginChain.Build(
+                [service?["plugins"] as JsonObject, pluginConfigJson is null ? null : ResourceSet.Parse(pluginConfigJson)["plugins"] as JsonObject, route["plugins"] as JsonObject],
+                $"route:{id}", time);
+        return new CompiledEntry(routeJson, sid, sid is null ? null : set.GetJson(ResourceKind.Service, sid), pid, pluginConfigJson, fresh, plugins);
+    }
+
+    private static ConsumerIndex BuildConsumers(ResourceSet set)
+    {
+        var groups = new Dictionary<string, JsonObject?>(StringComparer.Ordinal); // a group's consumers share one parse
+        return ConsumerIndex.Build(set.Of(ResourceKind.Consumer),
+            id => groups.TryGetValue(id, out var group) ? group : groups[id] = set.Get(ResourceKind.ConsumerGroup, id));
     }
 
     private static void Add(ShardedMap<CompiledEntry>.Builder compiled, ShardedMap<PluginChain>.Builder routePlugins, string id, CompiledEntry entry)
@@ -219,7 +244,7 @@ public sealed class ProxyConfig
 
     private static List<PluginChain> BuildGlobalPlugins(ResourceSet set, TimeProvider time) =>
         set.Of(ResourceKind.GlobalRule)
-            .Select(g => PluginChain.Build(null, g["plugins"] as JsonObject, $"global:{g["id"]}", time))
+            .Select(g => PluginChain.Build([g["plugins"] as JsonObject], $"global:{g["id"]}", time))
             .Where(c => c.Plugins.Count > 0)
             .ToList();
 

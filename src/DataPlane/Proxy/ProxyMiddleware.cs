@@ -31,15 +31,7 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
             }
             routeId = route.Id;
             var plugins = new PluginContext(context, route, config.Consumers);
-            foreach (var global in config.GlobalPlugins)
-            {
-                if (!await global.OnRequestAsync(plugins))
-                {
-                    return;
-                }
-            }
-            var chain = config.RoutePlugins.GetValueOrDefault(route.Id) ?? PluginChain.Empty;
-            if (!await chain.OnRequestAsync(plugins))
+            if (await RequestPlugins.RunAsync(config.GlobalPlugins, config.RoutePlugins.GetValueOrDefault(route.Id), plugins) is not { } chain)
             {
                 return;
             }

@@ -72,7 +72,10 @@ public sealed class ResourceSet
         var maps = NewMaps();
         foreach (var resource in export.Resources)
         {
-            maps[resource.Kind][resource.Id] = resource.Json;
+            if (maps.TryGetValue(resource.Kind, out var map)) // a kind newer than this data plane is skipped
+            {
+                map[resource.Id] = resource.Json;
+            }
         }
         return new ResourceSet(Freeze(maps), export.Version);
     }
@@ -86,11 +89,12 @@ public sealed class ResourceSet
         var builders = new Dictionary<ResourceKind, ShardedMap<string>.Builder>();
         ShardedMap<string>.Builder For(ResourceKind kind) =>
             builders.TryGetValue(kind, out var b) ? b : builders[kind] = _items[kind].ToBuilder();
-        foreach (var key in changes.Deleted)
+        // A kind newer than this data plane (a control plane upgraded first) is skipped, not a failed change.
+        foreach (var key in changes.Deleted.Where(k => _items.ContainsKey(k.Kind)))
         {
             For(key.Kind).Remove(key.Id);
         }
-        foreach (var resource in changes.Upserted)
+        foreach (var resource in changes.Upserted.Where(r => _items.ContainsKey(r.Kind)))
         {
             For(resource.Kind)[resource.Id] = resource.Json;
         }

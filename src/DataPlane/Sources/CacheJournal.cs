@@ -29,7 +29,8 @@ public static class CacheJournal
             ["from"] = changes.FromVersion,
             ["to"] = changes.ToVersion,
             ["config_changed"] = changes.ConfigChanged,
-            ["upserted"] = new JsonArray([.. changes.Upserted.Select(r => (JsonNode)new JsonObject
+            // Kinds newer than this data plane are not kept (it skips them, see ResourceSet.With).
+            ["upserted"] = new JsonArray([.. changes.Upserted.Where(r => Enum.IsDefined(r.Kind)).Select(r => (JsonNode)new JsonObject
             {
                 ["kind"] = r.Kind.PathName(),
                 ["id"] = r.Id,
@@ -37,7 +38,7 @@ public static class CacheJournal
                 ["modified"] = r.ModifiedIndex,
                 ["json"] = r.Json,
             })]),
-            ["deleted"] = new JsonArray([.. changes.Deleted.Select(k => (JsonNode)new JsonObject { ["kind"] = k.Kind.PathName(), ["id"] = k.Id })]),
+            ["deleted"] = new JsonArray([.. changes.Deleted.Where(k => Enum.IsDefined(k.Kind)).Select(k => (JsonNode)new JsonObject { ["kind"] = k.Kind.PathName(), ["id"] = k.Id })]),
         };
         return Frame(JsonSerializer.SerializeToUtf8Bytes(json));
     }

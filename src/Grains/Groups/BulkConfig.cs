@@ -34,7 +34,7 @@ internal static class BulkConfig
             }
             if (!ResourceKinds.TryParse(name, out var kind))
             {
-                error = $"invalid configuration: unknown property \"{name}\": expected routes, services, upstreams, consumers, ssls, global_rules or <kind>_conf_version";
+                error = $"invalid configuration: unknown property \"{name}\": expected {ResourceKinds.Names} or <kind>_conf_version";
                 return null;
             }
             if (node is not JsonArray list)

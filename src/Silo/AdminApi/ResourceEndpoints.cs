@@ -6,7 +6,7 @@ using OrleansGateway.Contracts.Validation;
 
 namespace OrleansGateway.Silo.AdminApi;
 
-/// <summary><c>/apisix/admin/{routes|services|upstreams|consumers|ssls|global_rules}[/{id}]?gateway_group_id=…</c></summary>
+/// <summary><c>/apisix/admin/{routes|services|upstreams|consumers|ssls|global_rules|plugin_configs|consumer_groups}[/{id}]?gateway_group_id=…</c></summary>
 public static class ResourceEndpoints
 {
     public static void MapResourceEndpoints(this IEndpointRouteBuilder app)
@@ -36,7 +36,7 @@ public static class ResourceEndpoints
     {
         error = ResourceKinds.TryParse(kind, out parsed)
             ? null
-            : AdminResponses.Error(404, AdminErrors.Described($"Unsupported resource type: {kind}", "expected routes, services, upstreams, consumers, ssls or global_rules"));
+            : AdminResponses.Error(404, AdminErrors.Described($"Unsupported resource type: {kind}", $"expected {ResourceKinds.Names}"));
         return error is null;
     }
 

@@ -125,8 +125,19 @@ public class ResourceValidatorTests
     [Fact]
     public void Unknown_plugin_is_refused()
     {
-        Assert.StartsWith("invalid configuration: property \"plugins\" validation failed: unknown plugin [no-such-plugin]",
-            Validate(ResourceKind.Route, """{"uri":"/a","plugins":{"no-such-plugin":{}}}"""));
+        Assert.Equal("unknown plugin [no-such-plugin]",
+            AdminErrors.Split(Validate(ResourceKind.Route, """{"uri":"/a","plugins":{"no-such-plugin":{}}}""")!).Message);
+    }
+
+    [Fact]
+    public void A_plugin_is_checked_after_the_schema_with_apisix_texts_and_a_disabled_one_may_be_invalid()
+    {
+        Assert.Equal("invalid plugin conf 1 for plugin [cors]", Validate(ResourceKind.Route, """{"uri":"/a","plugins":{"cors":1}}"""));
+        Assert.Equal("invalid configuration: property \"uri\" validation failed: wrong type: expected string, got number",
+            Validate(ResourceKind.Route, """{"uri":1,"plugins":{"cors":1}}""")); // the schema first
+        Assert.Null(Validate(ResourceKind.Route, """{"uri":"/a","plugins":{"limit-count":{"_meta":{"disable":true}}}}"""));
+        Assert.StartsWith("failed to check the configuration of plugin limit-count err:",
+            Validate(ResourceKind.Route, """{"uri":"/a","plugins":{"limit-count":{"_meta":{"disable":false}}}}"""));
     }
 
     [Theory]
@@ -253,5 +264,34 @@ public class ResourceValidatorTests
     public void A_body_without_times_has_nothing_forbidden()
     {
         Assert.Null(ResourceValidator.ForbiddenTimes(JsonNode.Parse("""{"uri":"/a","upstream":{"nodes":{}}}""")!.AsObject()));
+    }
+
+    [Fact]
+    public void Plugin_configs_and_consumer_groups_need_plugins_and_take_apisix_metadata()
+    {
+        Assert.Null(Validate(ResourceKind.PluginConfig, """{"plugins":{},"name":"n","desc":"d","labels":{"a":"b"}}"""));
+        Assert.Null(Validate(ResourceKind.ConsumerGroup, """{"plugins":{"limit-count":{"count":1,"time_window":1}},"desc":"d"}""", "company_a"));
+        Assert.Equal("invalid configuration: property \"plugins\" is required", Validate(ResourceKind.PluginConfig, """{"desc":"d"}"""));
+        Assert.Equal("invalid configuration: additional properties forbidden, found uri", Validate(ResourceKind.ConsumerGroup, """{"plugins":{},"uri":"/a"}"""));
+        Assert.StartsWith("failed to check the configuration of plugin limit-count err:", Validate(ResourceKind.PluginConfig, """{"plugins":{"limit-count":{"count":1}}}"""));
+    }
+
+    [Fact]
+    public void Plugin_config_and_group_references_are_found_and_integer_ones_become_strings()
+    {
+        var route = JsonNode.Parse("""{"uri":"/a","upstream_id":"u","plugin_config_id":7}""")!.AsObject();
+        Assert.Null(ResourceValidator.Validate(ResourceKind.Route, "r", route));
+        Assert.Equal([new ResourceKey(ResourceKind.Upstream, "u"), new ResourceKey(ResourceKind.PluginConfig, "7")], ResourceValidator.References(ResourceKind.Route, route));
+        var consumer = JsonNode.Parse("""{"username":"jack","group_id":"gold"}""")!.AsObject();
+        Assert.Null(ResourceValidator.Validate(ResourceKind.Consumer, "jack", consumer));
+        Assert.Equal([new ResourceKey(ResourceKind.ConsumerGroup, "gold")], ResourceValidator.References(ResourceKind.Consumer, consumer));
+    }
+
+    [Fact]
+    public void A_consumer_takes_non_authentication_plugins_with_their_usual_schema()
+    {
+        Assert.Null(Validate(ResourceKind.Consumer, """{"username":"jack","plugins":{"key-auth":{"key":"k"},"limit-count":{"count":2,"time_window":60}}}""", "jack"));
+        Assert.StartsWith("failed to check the configuration of plugin limit-count err:",
+            Validate(ResourceKind.Consumer, """{"username":"jack","plugins":{"limit-count":{"count":2}}}""", "jack"));
     }
 }
