@@ -49,6 +49,13 @@ public interface IGatewayGroupGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("Delete")]
     Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null);
 
+    /// <summary>
+    /// Deletes a resource; with <paramref name="force"/> even while others reference it (APISIX's <c>?force=true</c>):
+    /// they keep the dangling id, and the data planes answer their requests as APISIX does (503, or 404 for a service).
+    /// </summary>
+    [AlwaysInterleave, Alias("DeleteForce")]
+    Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch, bool force);
+
     /// <summary>One resource, or 404.</summary>
     [ReadOnly, Alias("Get")]
     Task<AdminResult> Get(ResourceKind kind, string id);
@@ -71,6 +78,13 @@ public interface IGatewayGroupGrain : IGrainWithStringKey
     /// </summary>
     [Alias("ReplaceAll")]
     Task<AdminResult> ReplaceAll(string body);
+
+    /// <summary>
+    /// <see cref="ReplaceAll(string)"/>; with <paramref name="force"/>, references to what is not in the set are kept
+    /// (as a group holds them after a forced delete) instead of refusing the set.
+    /// </summary>
+    [Alias("ReplaceAllForce")]
+    Task<AdminResult> ReplaceAll(string body, bool force);
 
     /// <summary>
     /// Disaster recovery: replaces every resource and the instance configuration with a snapshot's

@@ -62,9 +62,9 @@ public sealed class PluginChain
         return new PluginChain(Ordered(plugins), merged, scope, time);
     }
 
-    /// <summary>A chain that answers every request 503, for a route whose configuration refers to what is gone.</summary>
-    public static PluginChain Unavailable(string reason) =>
-        new([new UnavailablePlugin(reason)], new Dictionary<string, JsonObject>(), "", TimeProvider.System);
+    /// <summary>A chain that answers every request with <paramref name="status"/>, for a route that refers to what is gone.</summary>
+    public static PluginChain Unavailable(int status, string reason) =>
+        new([new UnavailablePlugin(status, reason)], new Dictionary<string, JsonObject>(), "", TimeProvider.System);
 
     /// <summary>
     /// This chain with <paramref name="consumer"/>'s plugins over it, as APISIX's consumer merge: the consumer's

@@ -217,9 +217,9 @@ public sealed class ProxyConfig
         }
         var pid = route["plugin_config_id"]?.GetValue<string>();
         var pluginConfigJson = pid is null ? null : set.GetJson(ResourceKind.PluginConfig, pid);
-        // As APISIX: a route whose plugin config is gone (deleted with force) answers 503.
-        var plugins = pid is not null && pluginConfigJson is null
-            ? PluginChain.Unavailable($"failed to fetch plugin config by id [{pid}]")
+        // As APISIX: a route whose plugin config is gone (deleted with force) answers 503, whose service is gone 404.
+        var plugins = pid is not null && pluginConfigJson is null ? PluginChain.Unavailable(503, $"failed to fetch plugin config by id [{pid}]")
+            : sid is not null && service is null ? PluginChain.Unavailable(404, $"failed to fetch service configuration by id [{sid}]")
             : PluginChain.Build(
                 [service?["plugins"] as JsonObject, pluginConfigJson is null ? null : ResourceSet.Parse(pluginConfigJson)["plugins"] as JsonObject, route["plugins"] as JsonObject],
                 $"route:{id}", time);

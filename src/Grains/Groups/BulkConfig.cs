@@ -7,7 +7,8 @@ namespace OrleansGateway.Grains.Groups;
 
 /// <summary>
 /// Reads an APISIX standalone configuration set (<c>{"routes":[…],"upstreams":[…],…,"routes_conf_version":N}</c>)
-/// into validated resources. Every item carries its own id; references must resolve within the set.
+/// into validated resources. Every item carries its own id; references must resolve within the set, unless dangling
+/// ones are allowed (a restore, or an import with <c>force</c>: a group holds them after a forced delete).
 /// </summary>
 internal static class BulkConfig
 {
@@ -15,7 +16,7 @@ internal static class BulkConfig
 
     public sealed record Result(IReadOnlyList<Item> Items, long? HighestConfVersion);
 
-    public static Result? Read(JsonObject body, out string? error)
+    public static Result? Read(JsonObject body, bool allowDangling, out string? error)
     {
         long? confVersion = null;
         var items = new List<Item>();
@@ -65,9 +66,11 @@ internal static class BulkConfig
             }
             foreach (var target in item.References)
             {
-                if (!keys.Contains(target))
+                if (!allowDangling && !keys.Contains(target))
                 {
-                    error = $"invalid configuration: {item.Kind.PathName()} \"{item.Id}\" references {target.Kind.PathName()} \"{target.Id}\", which is not in the set";
+                    error = AdminErrors.Described(
+                        $"invalid configuration: {item.Kind.PathName()} \"{item.Id}\" references {target.Kind.PathName()} \"{target.Id}\", which is not in the set",
+                        "add it to the set, or import with ?force=true to keep the reference dangling (its requests then fail as APISIX fails them)");
                     return null;
                 }
             }

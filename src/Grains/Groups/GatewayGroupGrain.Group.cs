@@ -43,17 +43,20 @@ public sealed partial class GatewayGroupGrain
         return Task.FromResult(new ChangeSet(GroupId, version, current, false, upserted, deleted, changed.ConfigChanged));
     }
 
-    public Task<AdminResult> ReplaceAll(string body) =>
-        TracedAsync("replace", null, null, () => ExclusiveAsync(() => ReplaceAsync(body, configJson: null, restoredFrom: null)));
+    public Task<AdminResult> ReplaceAll(string body) => ReplaceAll(body, force: false);
 
+    public Task<AdminResult> ReplaceAll(string body, bool force) =>
+        TracedAsync("replace", null, null, () => ExclusiveAsync(() => ReplaceAsync(body, configJson: null, restoredFrom: null, force)));
+
+    // A snapshot holds what the group held, references left dangling by a forced delete included.
     public Task<AdminResult> Restore(string resourcesJson, string configJson, long fromSnapshotVersion) =>
-        TracedAsync("restore", null, null, () => ExclusiveAsync(() => ReplaceAsync(resourcesJson, configJson, fromSnapshotVersion)));
+        TracedAsync("restore", null, null, () => ExclusiveAsync(() => ReplaceAsync(resourcesJson, configJson, fromSnapshotVersion, allowDangling: true)));
 
     /// <summary>
     /// Replaces every resource (and, for a restore, the instance configuration) in one new version. A bulk import's
     /// <c>&lt;kind&gt;_conf_version</c> lower than the group's version is refused as stale; a restore ignores it.
     /// </summary>
-    private async Task<AdminResult> ReplaceAsync(string body, string? configJson, long? restoredFrom)
+    private async Task<AdminResult> ReplaceAsync(string body, string? configJson, long? restoredFrom, bool allowDangling)
     {
         if (_group is null)
         {
@@ -64,7 +67,7 @@ public sealed partial class GatewayGroupGrain
         {
             return AdminResult.Fail(400, parseError!, _group.Version);
         }
-        var set = BulkConfig.Read(json, out var error);
+        var set = BulkConfig.Read(json, allowDangling, out var error);
         if (set is null)
         {
             return AdminResult.Fail(400, error!, _group.Version);

@@ -114,10 +114,12 @@ public sealed partial class GatewayGroupGrain
         return change(current) is { } error ? Task.FromResult(AdminResult.Fail(400, error)) : WriteAsync(kind, id, current, ifMatch);
     }
 
-    public Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null) =>
-        TracedAsync("delete", kind, id, () => DeleteCoreAsync(kind, id, ifMatch));
+    public Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null) => Delete(kind, id, ifMatch, force: false);
 
-    private async Task<AdminResult> DeleteCoreAsync(ResourceKind kind, string id, long? ifMatch)
+    public Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch, bool force) =>
+        TracedAsync("delete", kind, id, () => DeleteCoreAsync(kind, id, ifMatch, force));
+
+    private async Task<AdminResult> DeleteCoreAsync(ResourceKind kind, string id, long? ifMatch, bool force)
     {
         await WaitForBarrierAsync();
         if (_group is null)
@@ -134,7 +136,7 @@ public sealed partial class GatewayGroupGrain
             return AdminResult.Fail(409, $"{kind.Key(id)} is at modifiedIndex {existing.ModifiedIndex}, not {expected}", _assigned);
         }
         var key = new ResourceKey(kind, id);
-        var users = _resources.ReferencedBy(key);
+        var users = force ? [] : _resources.ReferencedBy(key);
         if (users.Count > 0)
         {
             var user = users[0];

@@ -157,7 +157,8 @@ public static class GroupEndpoints
             }
             body = converted.ToJsonString();
         }
-        var result = await grains.GetGrain<IGatewayGroupGrain>(ResourceEndpoints.GroupId(request)).ReplaceAll(body!);
+        var force = string.Equals(request.Query["force"], "true", StringComparison.Ordinal);
+        var result = await grains.GetGrain<IGatewayGroupGrain>(ResourceEndpoints.GroupId(request)).ReplaceAll(body!, force);
         if (result.Error is not null)
         {
             return AdminResponses.Error(result.Status, result.Error);

@@ -164,7 +164,9 @@ public static class ResourceEndpoints
         {
             return matchError!;
         }
-        var result = await Group(grains, request).Delete(k, id, ifMatch);
+        // As APISIX: only force=true skips the check that nothing refers to it.
+        var force = string.Equals(request.Query["force"], "true", StringComparison.Ordinal);
+        var result = await Group(grains, request).Delete(k, id, ifMatch, force);
         return result.Error is null && result.Item is not null ? AdminResponses.Deleted(result.Item) : AdminResponses.From(result);
     }
 

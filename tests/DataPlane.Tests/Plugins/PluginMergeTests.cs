@@ -70,10 +70,15 @@ public class PluginMergeTests
     }
 
     [Fact]
-    public async Task A_route_whose_plugin_config_is_gone_answers_503()
+    public async Task A_route_whose_plugin_config_or_service_is_gone_answers_as_apisix()
     {
-        var config = Build(R(ResourceKind.Route, "a", """{"id":"a","uri":"/a","upstream_id":"u","plugin_config_id":"gone"}"""));
+        var config = Build(
+            R(ResourceKind.Route, "a", """{"id":"a","uri":"/a","upstream_id":"u","plugin_config_id":"gone"}"""),
+            R(ResourceKind.Route, "b", """{"id":"b","uri":"/b","service_id":"gone"}"""),
+            R(ResourceKind.Route, "c", """{"id":"c","uri":"/c","service_id":"gone","plugin_config_id":"gone"}"""));
         Assert.Equal(503, (await Run(config, "/a")).Answered);
+        Assert.Equal(404, (await Run(config, "/b")).Answered);
+        Assert.Equal(503, (await Run(config, "/c")).Answered); // the plugin config is looked up first
     }
 
     [Fact]
