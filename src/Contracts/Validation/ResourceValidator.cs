@@ -6,9 +6,9 @@ using OrleansGateway.Contracts.Resources;
 namespace OrleansGateway.Contracts.Validation;
 
 /// <summary>
-/// Turns an Admin API body into a validated, normalized resource value: parses the JSON, checks it against the
-/// kind's schema, reconciles the id with the path and fills APISIX's defaults. Referential integrity is the
-/// grain's job, since only it knows the group's other resources.
+/// Turns an Admin API body into a validated resource value: parses the JSON, checks it against the kind's schema and
+/// reconciles the id with the path. As APISIX, no defaults are added to what is stored: they apply where it is served.
+/// Referential integrity is the grain's job, since only it knows the group's other resources.
 /// </summary>
 public static class ResourceValidator
 {
@@ -38,7 +38,7 @@ public static class ResourceValidator
 
     /// <summary>
     /// Validates <paramref name="value"/> as a <paramref name="kind"/> whose id comes from the path
-    /// (<paramref name="pathId"/>, null for POST). On success the id field is set and defaults are filled.
+    /// (<paramref name="pathId"/>, null for POST). On success the id field is set.
     /// </summary>
     public static string? Validate(ResourceKind kind, string? pathId, JsonObject value)
     {
@@ -81,7 +81,6 @@ public static class ResourceValidator
         {
             return upstreamError;
         }
-        ResourceDefaults.Apply(kind, value);
         return null;
     }
 

@@ -65,7 +65,7 @@ public sealed class AdminApiSurfaceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, deleteStatus);
         Assert.Equal("""{"deleted":"1","key":"/apisix/upstreams/ID"}""".Replace("ID", id, StringComparison.Ordinal), deleted.ToJsonString());
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync($"/apisix/admin/upstreams/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync("/apisix/admin/plugin_configs")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync("/apisix/admin/stream_routes")).StatusCode);
     }
 
     [Fact]
