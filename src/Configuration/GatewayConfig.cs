@@ -36,6 +36,12 @@ public sealed record GatewayConfig
     /// <summary>The first proxy port.</summary>
     public int NodeListen => NodeListeners[0].Port;
 
+    /// <summary>
+    /// <c>apisix.max_post_args_readable_size</c> (MiB, as APISIX; 0: no limit): the largest request body the data plane
+    /// reads to evaluate <c>post_arg</c> variables; a larger one leaves them unset.
+    /// </summary>
+    public long MaxPostArgsReadableBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary><c>apisix.control</c>: the data plane's status port.</summary>
     public IPEndPoint Control { get; init; } = new(IPAddress.Loopback, 9090);
 

@@ -42,6 +42,7 @@ public sealed class EchoUpstream : IAsyncDisposable
         var app = builder.Build();
         app.Run(async context =>
         {
+            var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
@@ -52,6 +53,7 @@ public sealed class EchoUpstream : IAsyncDisposable
                 ["protocol"] = context.Request.Protocol,
                 ["upstream"] = name,
                 ["headers"] = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
+                ["body"] = body,
             }));
             if (http2Only && context.Response.SupportsTrailers())
             {

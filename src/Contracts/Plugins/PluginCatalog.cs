@@ -100,10 +100,11 @@ public static class PluginCatalog
 
     private static ObjectSchema ResponseRewrite() => new(
         ("status_code", S.Int(200, 598)), ("body", S.Str()), ("body_base64", S.Bool()),
-        ("headers", HeaderOps()), ("vars", VarsSchema.Instance), Meta())
+        ("headers", HeaderOps()), ("vars", S.Arr(new AnySchema())), Meta())
     {
         Rules =
         [
+            o => VarsCheck.Check(o["vars"]),
             o => o["body_base64"]?.GetValue<bool>() == true && o["body"] is JsonValue body && !IsBase64(body.GetValue<string>())
                 ? "property \"body\" validation failed: invalid base64 content"
                 : null,

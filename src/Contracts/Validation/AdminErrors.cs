@@ -12,10 +12,13 @@ public static class AdminErrors
     /// <summary>An error whose <c>error_msg</c> is <paramref name="message"/> and <c>description</c> <paramref name="description"/>.</summary>
     public static string Described(string message, string description) => message + Separator + description;
 
-    /// <summary>The <c>error_msg</c> and the <c>description</c> (null when none) of an error string.</summary>
+    /// <summary>
+    /// The <c>error_msg</c> and the <c>description</c> (null when none) of an error string. Help nested in help (an
+    /// option's error inside a "matches none" one) is joined with <c>: </c>.
+    /// </summary>
     public static (string Message, string? Description) Split(string error)
     {
         var at = error.IndexOf(Separator, StringComparison.Ordinal);
-        return at < 0 ? (error, null) : (error[..at], error[(at + 1)..]);
+        return at < 0 ? (error, null) : (error[..at], error[(at + 1)..].Replace(Separator.ToString(), ": ", StringComparison.Ordinal));
     }
 }

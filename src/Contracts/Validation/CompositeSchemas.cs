@@ -38,12 +38,12 @@ public sealed class ArraySchema(Schema items) : Schema
         }
         if (UniqueItems)
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i < array.Count; i++)
             {
-                if (!seen.Add(array[i]?.ToJsonString() ?? "null"))
+                if (!seen.TryAdd(array[i]?.ToJsonString() ?? "null", i))
                 {
-                    return $"expected unique items but items {i + 1} is a duplicate";
+                    return $"expected unique items but items {seen[array[i]?.ToJsonString() ?? "null"] + 1} and {i + 1} are equal";
                 }
             }
         }
@@ -73,6 +73,11 @@ public sealed class ObjectSchema : Schema
     public bool AllowUnknown { get; init; }
     /// <summary>Schema for the names of additional properties.</summary>
     public StringSchema? PropertyNames { get; init; }
+    /// <summary>
+    /// The name pattern the additional properties stand for, as jsonschema's <c>patternProperties</c> (<c>.*</c> for
+    /// labels): their errors then read <c>failed to validate name (matching ".*"): ...</c>, as APISIX words them.
+    /// </summary>
+    public string? PatternLabel { get; init; }
     /// <summary>Minimum number of properties.</summary>
     public int? MinProperties { get; init; }
     /// <summary>Whole-object rules (e.g. "uri or uris"), run after the properties are valid.</summary>
@@ -114,7 +119,9 @@ public sealed class ObjectSchema : Schema
                 }
                 if (AdditionalProperties.Check(value) is { } error)
                 {
-                    return $"property \"{name}\" validation failed: {error}";
+                    return PatternLabel is null
+                        ? $"property \"{name}\" validation failed: {error}"
+                        : $"failed to validate {name} (matching \"{PatternLabel}\"): {error}";
                 }
                 continue;
             }

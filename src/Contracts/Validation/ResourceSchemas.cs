@@ -58,7 +58,7 @@ public static class ResourceSchemas
         ("host", S.Host()), ("hosts", S.Arr(S.Host(), min: 1, unique: true)),
         ("remote_addr", S.IpOrCidr()), ("remote_addrs", S.Arr(S.IpOrCidr(), min: 1, unique: true)),
         ("methods", S.Arr(S.Enum(Methods), unique: true)),
-        ("priority", S.Int()), ("vars", VarsSchema.Instance),
+        ("priority", S.Int()), ("vars", S.Arr(new AnySchema())),
         ("plugins", PluginsSchema.ForRoutes), ("plugin_config_id", AnyId()),
         ("upstream", Upstream(inline: true)), ("upstream_id", AnyId()), ("service_id", AnyId()),
         ("timeout", Timeout()), ("enable_websocket", S.Bool()), ("status", S.Int().WithEnum(0, 1)),
@@ -148,7 +148,12 @@ public static class ResourceSchemas
             ("unhealthy", S.Obj(("http_statuses", HttpStatuses()), ("http_failures", S.Int(0, 254)), ("tcp_failures", S.Int(0, 254)), ("timeouts", S.Int(0, 254)))));
         var checks = new ObjectSchema(("active", active), ("passive", passive))
         {
-            Rules = [o => o.ContainsKey("passive") && !o.ContainsKey("active") ? "passive health checks need \"active\" checks too (as in APISIX)" : null],
+            Rules =
+            [
+                o => o.ContainsKey("passive") && !o.ContainsKey("active")
+                    ? AdminErrors.Described("object matches none of the required: [\"active\"] or [\"active\",\"passive\"]", "passive health checks need active ones too")
+                    : null,
+            ],
         };
         (string, Schema)[] idFields = inline ? [("create_time", S.Int()), ("update_time", S.Int())] : Common();
         return new ObjectSchema(

@@ -77,6 +77,10 @@ public static class ResourceValidator
         {
             return pluginError;
         }
+        if (kind == ResourceKind.Route && VarsCheck.Check(value["vars"]) is { } varsError)
+        {
+            return varsError;
+        }
         if (UpstreamChecks.Check(kind, value) is { } upstreamError)
         {
             return upstreamError;

@@ -52,7 +52,7 @@ public static class S
     public static StringSchema Regex() => Str(1, format: s => RegexError(s));
 
     /// <summary>A map of labels, as APISIX: keys and values without whitespace.</summary>
-    public static ObjectSchema Labels() => Map(Str(1, 256, @"^\S+$"), Str(1, 256, @"^\S+$"));
+    public static ObjectSchema Labels() => new() { AdditionalProperties = Str(1, 256, @"^\S+$"), PatternLabel = ".*" };
 
     /// <summary>True for <c>10.0.0.1</c>, <c>10.0.0.0/8</c>, <c>::1</c>, <c>fe80::/10</c>.</summary>
     public static bool IsIpOrCidr(string value)

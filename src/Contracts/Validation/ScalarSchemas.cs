@@ -47,7 +47,7 @@ public sealed class StringSchema : Schema
         }
         if (Enum is not null && !Enum.Contains(s, StringComparer.Ordinal))
         {
-            return $"matches none of the enum values: expected one of {string.Join(", ", Enum.Select(e => $"\"{e}\""))}, got \"{s}\"";
+            return AdminErrors.Described("matches none of the enum values", $"expected one of {string.Join(", ", Enum.Select(e => $"\"{e}\""))}, got \"{s}\"");
         }
         return Format?.Invoke(s);
     }
@@ -93,7 +93,7 @@ public sealed class NumberSchema : Schema
         }
         if (Enum is not null && !Enum.Contains(d))
         {
-            return $"matches none of the enum values: expected one of {string.Join(", ", Enum.Select(e => e.ToString(CultureInfo.InvariantCulture)))}, got {text}";
+            return AdminErrors.Described("matches none of the enum values", $"expected one of {string.Join(", ", Enum.Select(e => e.ToString(CultureInfo.InvariantCulture)))}, got {text}");
         }
         return null;
     }

@@ -36,11 +36,13 @@ public abstract class Schema
     /// <summary>Formats an expected-type error, naming what came.</summary>
     protected static string WrongType(string expected, JsonNode? node)
     {
+        // As APISIX's (Lua) jsonschema names what came: an object or array is a "table"; the JSON name goes in the help.
         var got = TypeName(node);
-        if (got == "integer")
+        return got switch
         {
-            got = "number";
-        }
-        return $"wrong type: expected {expected}, got {got}";
+            "integer" => $"wrong type: expected {expected}, got number",
+            "object" or "array" => AdminErrors.Described($"wrong type: expected {expected}, got table", $"got a JSON {got}"),
+            _ => $"wrong type: expected {expected}, got {got}",
+        };
     }
 }

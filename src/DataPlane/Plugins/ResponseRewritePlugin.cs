@@ -67,6 +67,8 @@ public sealed class ResponseRewritePlugin : ProxyPlugin
         public string? Header(string name) => inner.Header(name);
         public string? Query(string name) => inner.Query(name);
         public string? Cookie(string name) => inner.Cookie(name);
-        public string? Variable(string name) => name == "status" ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        public string? PostArg(string name) => inner.PostArg(name);
+        public string? BodyValue(string path) => inner.BodyValue(path);
+        public string? Variable(string name) => name == "status" ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : inner.Variable(name);
     }
 }

@@ -23,4 +23,15 @@ public sealed class HttpRequestView(HttpContext context) : IRequestView
     public string? Query(string name) => context.Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
 
     public string? Cookie(string name) => context.Request.Cookies.TryGetValue(name, out var v) ? v : null;
+
+    public string? PostArg(string name) => context.Features.Get<PostArgs>()?.Field(name);
+
+    public string? BodyValue(string path) => context.Features.Get<PostArgs>()?.Path(path);
+
+    public string? Variable(string name) => name switch
+    {
+        "scheme" => context.Request.Scheme,
+        "server_port" => context.Connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => null,
+    };
 }

@@ -32,6 +32,9 @@ public sealed class ProxyConfig
 
     public ConsumerIndex Consumers { get; init; } = ConsumerIndex.Empty;
 
+    /// <summary>How many routes test a <c>post_arg</c> variable: while any does, request bodies are read before routing.</summary>
+    public int BodyReadingRoutes { get; init; }
+
     /// <summary>The resources this was compiled from (kept for deltas and the local cache).</summary>
     public required ResourceSet Resources { get; init; }
 
@@ -110,6 +113,7 @@ public sealed class ProxyConfig
             Source = source,
             AppliedAt = now,
             Routes = RouteTable.Build(routes, set.Version),
+            BodyReadingRoutes = routes.Count(r => r.Vars.ReadsBody),
             Upstreams = upstreams.Build(),
             GlobalPlugins = BuildGlobalPlugins(set, time),
             RoutePlugins = routePlugins.Build(),
@@ -191,6 +195,7 @@ public sealed class ProxyConfig
             Source = source,
             AppliedAt = now,
             Routes = Routes.With(removed, added, set.Version),
+            BodyReadingRoutes = BodyReadingRoutes - removed.Count(r => r.Vars.ReadsBody) + added.Count(r => r.Vars.ReadsBody),
             Upstreams = upstreams.Build(),
             GlobalPlugins = touched.Any(t => t.Kind == ResourceKind.GlobalRule) ? BuildGlobalPlugins(set, time) : GlobalPlugins,
             RoutePlugins = routePlugins.Build(),

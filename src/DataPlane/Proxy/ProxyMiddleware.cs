@@ -12,7 +12,8 @@ namespace OrleansGateway.DataPlane.Proxy;
 /// No match answers APISIX's <c>404 {"error_msg":"404 Route Not Found"}</c>. Connection failures before a response
 /// move on to the next node, up to the upstream's <c>retries</c>, for requests without a body.
 /// </summary>
-public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder forwarder, UpstreamClients clients, Observability.DataPlaneMetrics metrics)
+public sealed class ProxyMiddleware(
+    ProxyConfigHolder holder, IHttpForwarder forwarder, UpstreamClients clients, Observability.DataPlaneMetrics metrics, Configuration.GatewayConfig gateway)
 {
     private static readonly ConditionalWeakTable<UpstreamDefinition, INodePicker> Pickers = [];
 
@@ -23,6 +24,10 @@ public sealed class ProxyMiddleware(ProxyConfigHolder holder, IHttpForwarder for
         try
         {
             var config = holder.Current;
+            if (config.BodyReadingRoutes > 0 && HasBody(context.Request))
+            {
+                await PostArgs.LoadAsync(context, gateway.MaxPostArgsReadableBytes);
+            }
             var route = config.Routes.Match(new HttpRequestView(context));
             if (route is null)
             {

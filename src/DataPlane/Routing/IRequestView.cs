@@ -29,6 +29,12 @@ public interface IRequestView
     /// <summary>A cookie, or null.</summary>
     string? Cookie(string name);
 
+    /// <summary><c>post_arg_name</c>: a field of a form-urlencoded body, when the body was read for it; or null.</summary>
+    string? PostArg(string name) => null;
+
+    /// <summary><c>post_arg.a.b</c>: a value in the body (JSON path, or form field), when it was read for it; or null.</summary>
+    string? BodyValue(string path) => null;
+
     /// <summary>Any other variable this view knows (the response's <c>status</c> in response-phase vars), or null.</summary>
     string? Variable(string name) => null;
 }

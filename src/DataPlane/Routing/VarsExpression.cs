@@ -7,37 +7,94 @@ using System.Text.RegularExpressions;
 namespace OrleansGateway.DataPlane.Routing;
 
 /// <summary>
-/// APISIX <c>vars</c> compiled once: every <c>[variable, operator, value]</c> must hold (<c>!</c> negates the
-/// operator after it). Variables: <c>uri</c>, <c>request_uri</c>, <c>host</c>, <c>remote_addr</c>,
-/// <c>request_method</c>, <c>query_string</c>, <c>arg_*</c>, <c>http_*</c>, <c>cookie_*</c>. A missing variable
-/// fails every operator but <c>~=</c>. A JSON number value compares numerically, a JSON string as text.
+/// APISIX <c>vars</c> (lua-resty-expr) compiled once: a list of expressions that must all hold, each a leaf
+/// <c>[variable, operator, value]</c> (<c>!</c> negates the operator after it; <c>[variable, value]</c> means
+/// <c>==</c>) or a nested list, which may start with <c>AND</c>, <c>OR</c>, <c>!AND</c> or <c>!OR</c>. Variables:
+/// <c>uri</c>, <c>request_uri</c>, <c>host</c>, <c>remote_addr</c>, <c>request_method</c>, <c>query_string</c>,
+/// <c>scheme</c>, <c>server_port</c>, <c>arg_*</c>, <c>http_*</c>, <c>cookie_*</c>, <c>post_arg_*</c> and
+/// <c>post_arg.a.b</c>. A missing variable fails every operator but <c>~=</c>. A JSON number value compares
+/// numerically, a JSON string as text.
 /// </summary>
 public sealed class VarsExpression
 {
-    private readonly Condition[] _conditions;
+    private readonly Node? _root;
 
-    private VarsExpression(Condition[] conditions) => _conditions = conditions;
-
-    /// <summary>True when there is nothing to check.</summary>
-    public bool IsEmpty => _conditions.Length == 0;
-
-    /// <summary>Compiles a validated <c>vars</c> array (null or empty: always true).</summary>
-    public static VarsExpression Compile(JsonArray? vars) =>
-        new(vars is null ? [] : vars.Select(e => Condition.Compile(e!.AsArray())).ToArray());
-
-    public bool Matches(IRequestView request)
+    private VarsExpression(Node? root, bool readsBody)
     {
-        foreach (var condition in _conditions)
-        {
-            if (!condition.Holds(request))
-            {
-                return false;
-            }
-        }
-        return true;
+        _root = root;
+        ReadsBody = readsBody;
     }
 
-    private sealed class Condition
+    /// <summary>True when there is nothing to check.</summary>
+    public bool IsEmpty => _root is null;
+
+    /// <summary>It uses a <c>post_arg</c> variable: the request body must be read before it is evaluated.</summary>
+    public bool ReadsBody { get; }
+
+    /// <summary>Compiles a validated <c>vars</c> array (null or empty: always true).</summary>
+    public static VarsExpression Compile(JsonArray? vars)
+    {
+        if (vars is null || vars.Count == 0)
+        {
+            return new(null, false);
+        }
+        var readsBody = false;
+        var root = Node.Compile(vars, ref readsBody);
+        return new(root, readsBody);
+    }
+
+    public bool Matches(IRequestView request) => _root?.Holds(request) ?? true;
+
+    private abstract class Node
+    {
+        public abstract bool Holds(IRequestView request);
+
+        public static Node Compile(JsonArray rules, ref bool readsBody)
+        {
+            if (rules[0] is JsonArray)
+            {
+                return Logic.Compile("AND", rules, 0, ref readsBody);
+            }
+            var first = rules[0]!.GetValue<string>().ToUpperInvariant();
+            if (first is "AND" or "OR" or "!AND" or "!OR")
+            {
+                return Logic.Compile(first, rules, 1, ref readsBody);
+            }
+            var condition = Condition.Compile(rules);
+            readsBody |= condition.ReadsBody;
+            return condition;
+        }
+    }
+
+    /// <summary>AND, OR and their negations over nested expressions.</summary>
+    private sealed class Logic(bool any, bool negate, Node[] children) : Node
+    {
+        public static Logic Compile(string op, JsonArray rules, int from, ref bool readsBody)
+        {
+            var children = new Node[rules.Count - from];
+            for (var i = from; i < rules.Count; i++)
+            {
+                children[i - from] = Node.Compile(rules[i]!.AsArray(), ref readsBody);
+            }
+            return new Logic(op.EndsWith("OR", StringComparison.Ordinal), op[0] == '!', children);
+        }
+
+        public override bool Holds(IRequestView request)
+        {
+            var result = !any;
+            foreach (var child in children)
+            {
+                if (child.Holds(request) == any)
+                {
+                    result = any;
+                    break;
+                }
+            }
+            return negate ? !result : result;
+        }
+    }
+
+    private sealed class Condition : Node
     {
         private string _variable = "";
         private bool _negate;
@@ -48,6 +105,8 @@ public sealed class VarsExpression
         private string[] _list = [];
         private Regex? _regex;
         private IPNetwork[] _networks = [];
+
+        public bool ReadsBody => _variable.StartsWith("post_arg", StringComparison.Ordinal);
 
         public static Condition Compile(JsonArray expr)
         {
@@ -61,11 +120,11 @@ public sealed class VarsExpression
             JsonNode? value;
             if (expr.Count == 2)
             {
-                value = expr[1];
+                value = expr[1]; // [variable, value]: equality
             }
             else
             {
-                c._op = expr[i]!.GetValue<string>();
+                c._op = expr[i]!.GetValue<string>().ToLowerInvariant();
                 value = expr[i + 1];
             }
             c.SetValue(value);
@@ -104,7 +163,7 @@ public sealed class VarsExpression
         }
 
 
-        public bool Holds(IRequestView request)
+        public override bool Holds(IRequestView request)
         {
             var left = Resolve(request, _variable);
             var result = Evaluate(left);
@@ -178,6 +237,14 @@ public sealed class VarsExpression
         if (variable.StartsWith("cookie_", StringComparison.Ordinal))
         {
             return request.Cookie(variable[7..]);
+        }
+        if (variable.StartsWith("post_arg_", StringComparison.Ordinal))
+        {
+            return request.PostArg(variable[9..]);
+        }
+        if (variable.StartsWith("post_arg.", StringComparison.Ordinal))
+        {
+            return request.BodyValue(variable[9..]);
         }
         return request.Variable(variable);
     }

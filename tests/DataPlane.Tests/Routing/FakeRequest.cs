@@ -14,4 +14,8 @@ internal sealed record FakeRequest(string Path, string Method = "GET", string Ho
     public string? Header(string name) => Headers.GetValueOrDefault(name);
     public string? Query(string name) => Args.GetValueOrDefault(name);
     public string? Cookie(string name) => Cookies.GetValueOrDefault(name);
+    public Dictionary<string, string> PostArgs { get; init; } = [];
+    public Dictionary<string, string> Body { get; init; } = [];
+    public string? PostArg(string name) => PostArgs.GetValueOrDefault(name);
+    public string? BodyValue(string path) => Body.GetValueOrDefault(path);
 }

@@ -144,6 +144,34 @@ public class RouteTableTests
         Assert.Equal(expected, vars.Matches(new FakeRequest(path)));
     }
 
+    [Theory]
+    [InlineData("""["OR",["arg_a","==","1"],["arg_b","==","2"]]""", "a=1", true)]
+    [InlineData("""["OR",["arg_a","==","1"],["arg_b","==","2"]]""", "b=2", true)]
+    [InlineData("""["OR",["arg_a","==","1"],["arg_b","==","2"]]""", "a=2", false)]
+    [InlineData("""["!OR",["arg_a","==","1"],["arg_b","==","2"]]""", "a=2", true)]
+    [InlineData("""["!AND",["arg_a","==","1"],["arg_b","==","2"]]""", "a=1&b=2", false)]
+    [InlineData("""["!AND",["arg_a","==","1"],["arg_b","==","2"]]""", "a=1", true)]
+    [InlineData("""[["arg_a","==","1"],["OR",["arg_b","==","2"],["AND",["arg_c","==","3"],["arg_d","IN",["4","5"]]]]]""", "a=1&c=3&d=5", true)]
+    [InlineData("""[["arg_a","==","1"],["OR",["arg_b","==","2"],["AND",["arg_c","==","3"],["arg_d","IN",["4","5"]]]]]""", "a=1&c=3&d=6", false)]
+    [InlineData("""[["arg_a","==","1"],["OR",["arg_b","==","2"],["AND",["arg_c","==","3"],["arg_d","IN",["4","5"]]]]]""", "b=2&c=3", false)]
+    public void Nested_expressions_combine_with_and_or_and_their_negations(string vars, string query, bool expected)
+    {
+        var request = new FakeRequest("/") { Args = query.Split('&').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]) };
+        var compiled = VarsExpression.Compile(JsonNode.Parse(vars)!.AsArray());
+        Assert.Equal(expected, compiled.Matches(request));
+        Assert.False(compiled.ReadsBody);
+    }
+
+    [Fact]
+    public void Post_arg_variables_read_form_fields_and_json_paths_and_mark_the_route()
+    {
+        var vars = VarsExpression.Compile(JsonNode.Parse("""[["post_arg_name","==","jack"],["post_arg.user.tier","==","gold"],["post_arg.tags","has","beta"]]""")!.AsArray());
+        Assert.True(vars.ReadsBody);
+        Assert.True(vars.Matches(new FakeRequest("/") { PostArgs = { ["name"] = "jack" }, Body = { ["user.tier"] = "gold", ["tags"] = "alpha,beta" } }));
+        Assert.False(vars.Matches(new FakeRequest("/") { PostArgs = { ["name"] = "jack" }, Body = { ["user.tier"] = "silver", ["tags"] = "beta" } }));
+        Assert.False(vars.Matches(new FakeRequest("/"))); // no body read: unset
+    }
+
     [Fact]
     public void Many_routes_build_and_match_by_exact_and_prefix()
     {

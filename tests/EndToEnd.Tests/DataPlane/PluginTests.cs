@@ -36,6 +36,8 @@ public sealed class PluginTests : IAsyncLifetime
             R(ResourceKind.Upstream, "hc", HealthCheckedUpstream(_echo.Address, $"127.0.0.1:{FreePorts.Next()}")),
             R(ResourceKind.Route, "hc", """{"id":"hc","uri":"/hc","upstream_id":"hc"}"""),
             R(ResourceKind.Route, "grpc", $$$$"""{"id":"grpc","uri":"/grpc.Echo/*","upstream":{"scheme":"grpc","nodes":{"{{{{_grpc.Address}}}}":1},"timeout":{"connect":2,"send":3,"read":3}}}"""),
+            R(ResourceKind.Route, "by-body", """{"id":"by-body","uri":"/post","priority":1,"upstream_id":"1","plugins":{"proxy-rewrite":{"headers":{"X-Matched":"by-body"}}},"vars":["OR",["post_arg.user.tier","==","gold"],["AND",["post_arg_tier","==","gold"],["http_x_team","!","==","blue"]]]}"""),
+            R(ResourceKind.Route, "post", """{"id":"post","uri":"/post","upstream_id":"1"}"""),
             R(ResourceKind.Route, "rr-vars", """{"id":"rr-vars","uri":"/rr-vars","upstream_id":"1","plugins":{"response-rewrite":{"body":"only on 500","vars":[["status","==",500]]}}}"""),
         ], "{}");
         await new SnapshotWriter(new FolderSnapshotStore(dir), SnapshotLayout.Embedded, null, 3, TimeProvider.System).WriteAsync(export, CancellationToken.None);
@@ -111,6 +113,31 @@ public sealed class PluginTests : IAsyncLifetime
         var byQuery = await Send(HttpMethod.Get, "/auth?apikey=jack-key&x=1");
         Assert.Equal(HttpStatusCode.OK, byQuery.Status);
         Assert.Equal("/auth?x=1", JsonNode.Parse(byQuery.Body)!["path"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Nested_vars_on_the_request_body_pick_the_route_and_the_upstream_gets_the_body_whole()
+    {
+        async Task<JsonNode> Post(string body, string type, string? team = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/post") { Content = new StringContent(body, System.Text.Encoding.UTF8, type) };
+            if (team is not null)
+            {
+                request.Headers.Add("X-Team", team);
+            }
+            using var response = await _dp.Proxy.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        }
+
+        const string gold = """{"user":{"tier":"gold","name":"jack"}}""";
+        var json = await Post(gold, "application/json");
+        Assert.Equal(("by-body", gold), (json["headers"]!["x-matched"]?.GetValue<string>(), json["body"]!.GetValue<string>()));
+        Assert.Null((await Post("""{"user":{"tier":"silver"}}""", "application/json"))["headers"]!["x-matched"]);
+        var form = await Post("tier=gold&x=1", "application/x-www-form-urlencoded");
+        Assert.Equal(("by-body", "tier=gold&x=1"), (form["headers"]!["x-matched"]?.GetValue<string>(), form["body"]!.GetValue<string>()));
+        Assert.Null((await Post("tier=gold", "application/x-www-form-urlencoded", team: "blue"))["headers"]!["x-matched"]); // !AND branch fails
+        Assert.Null((await Post("not json", "application/json"))["headers"]!["x-matched"]);
     }
 
     [Fact]
