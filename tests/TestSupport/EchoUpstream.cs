@@ -30,15 +30,26 @@ public sealed class EchoUpstream : IAsyncDisposable
 
     /// <summary>
     /// Starts the upstream; with <paramref name="http2Only"/> it speaks only cleartext HTTP/2 (prior knowledge, as a
-    /// gRPC server does) and answers gRPC-style trailers.
+    /// gRPC server does) and answers gRPC-style trailers; with <paramref name="tls"/> (PEM files) it speaks HTTPS, asks
+    /// for a client certificate and names the one it got (<c>client_cert</c>).
     /// </summary>
-    public static async Task<EchoUpstream> StartAsync(string name = "echo", bool http2Only = false)
+    public static async Task<EchoUpstream> StartAsync(string name = "echo", bool http2Only = false, (string Cert, string Key)? tls = null)
     {
         var port = FreePorts.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o =>
-            o.Protocols = http2Only ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1));
+        {
+            o.Protocols = http2Only ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
+            if (tls is { } files)
+            {
+                o.UseHttps(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(files.Cert, files.Key), https =>
+                {
+                    https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                    https.AllowAnyClientCertificate();
+                });
+            }
+        }));
         var app = builder.Build();
         app.Run(async context =>
         {
@@ -54,6 +65,7 @@ public sealed class EchoUpstream : IAsyncDisposable
                 ["upstream"] = name,
                 ["headers"] = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
                 ["body"] = body,
+                ["client_cert"] = context.Connection.ClientCertificate?.Subject,
             }));
             if (http2Only && context.Response.SupportsTrailers())
             {

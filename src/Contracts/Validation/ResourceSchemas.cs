@@ -104,25 +104,47 @@ public static class ResourceSchemas
         Required = ["plugins"],
     };
 
+    /// <summary>A PEM certificate as APISIX bounds it, or a secret reference resolved where it is used.</summary>
+    private static Schema Certificate() => new SecretOrSchema(S.Str(128, 64 * 1024));
+
+    /// <summary>A PEM private key as APISIX bounds it, or a secret reference.</summary>
+    private static Schema PrivateKey() => new SecretOrSchema(S.Str(64, 64 * 1024));
+
     private static ObjectSchema Ssl() => new(
     [
-        .. Common(), Labels(),
-        ("cert", S.Str(128, 64 * 1024)), ("key", S.Str(128, 64 * 1024)),
-        ("certs", S.Arr(S.Str(128, 64 * 1024))), ("keys", S.Arr(S.Str(128, 64 * 1024))),
+        .. Common(), Desc(), Labels(),
+        ("cert", Certificate()), ("key", PrivateKey()),
+        ("certs", S.Arr(Certificate())), ("keys", S.Arr(PrivateKey())),
         ("sni", S.Host()), ("snis", S.Arr(S.Host(), min: 1, unique: true)),
         ("type", S.Enum("server", "client")), ("status", S.Int().WithEnum(0, 1)),
-        ("client", S.Obj(("ca", S.Str(128, 64 * 1024)), ("depth", S.Int(min: 0)))),
+        ("client", new ObjectSchema(("ca", Certificate()), ("depth", S.Int(min: 0)), ("skip_mtls_uri_regex", S.Arr(S.Regex(), min: 1, unique: true)))
+        {
+            Required = ["ca"],
+        }),
+        ("ssl_protocols", S.Arr(S.Enum("TLSv1.1", "TLSv1.2", "TLSv1.3"), max: 3, unique: true)),
     ])
     {
-        Required = ["cert", "key"],
-        Rules =
-        [
-            o => o["type"]?.GetValue<string>() == "client" ? null : S.AtLeastOne("sni", "snis")(o),
-            S.AtMostOne("sni", "snis"),
-            o => (o["certs"] as JsonArray)?.Count != (o["keys"] as JsonArray)?.Count ? "\"certs\" and \"keys\" must have the same number of items" : null,
-            SslCertificates.Check,
-        ],
+        // APISIX's if/then/else: a server certificate (the default) needs its key, its cert and one of sni or snis.
+        Rules = [SslRequired],
     };
+
+    private static string? SslRequired(JsonObject ssl)
+    {
+        var server = ssl["type"]?.GetValue<string>() != "client";
+        var missing = new[] { "key", "cert" }.FirstOrDefault(p => !ssl.ContainsKey(p));
+        if (!server)
+        {
+            return missing is null ? null : $"property \"{missing}\" is required";
+        }
+        var sniError = (ssl.ContainsKey("sni"), ssl.ContainsKey("snis")) switch
+        {
+            (false, false) => "one of \"sni\", \"snis\" is required",
+            (true, true) => "only one of \"sni\", \"snis\" may be set",
+            _ => null,
+        };
+        var reason = missing is not null ? $"property \"{missing}\" is required" : sniError;
+        return reason is null ? null : AdminErrors.Described("then clause did not match", reason);
+    }
 
     private static ObjectSchema Upstream(bool inline = false)
     {
@@ -168,7 +190,14 @@ public static class ResourceSchemas
             ("scheme", S.Enum("http", "https", "grpc", "grpcs")),
             ("pass_host", S.Enum("pass", "node", "rewrite")), ("upstream_host", S.Host()),
             ("keepalive_pool", S.Obj(("size", S.Int(min: 1)), ("idle_timeout", S.Num(min: 0)), ("requests", S.Int(min: 1)))),
-            ("tls", S.Obj(("client_cert", S.Str(128)), ("client_key", S.Str(128)), ("verify", S.Bool()))),
+            ("tls", new ObjectSchema(("client_cert_id", AnyId()), ("client_cert", Certificate()), ("client_key", PrivateKey()), ("verify", S.Bool()))
+        {
+            Rules =
+            [
+                o => o.ContainsKey("client_cert") != o.ContainsKey("client_key") ? "property \"client_cert\" and \"client_key\" go together" : null,
+                o => o.ContainsKey("client_cert_id") && o.ContainsKey("client_cert") ? "\"client_cert_id\" can not be set with \"client_cert\" and \"client_key\"" : null,
+            ],
+        }),
         ])
         {
             Rules =

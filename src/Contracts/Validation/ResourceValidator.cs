@@ -45,12 +45,9 @@ public static class ResourceValidator
         var idField = kind.IdField();
         foreach (var field in new[] { idField, "upstream_id", "service_id", "plugin_config_id", "group_id" })
         {
-            if (value[field] is JsonValue idValue && idValue.GetValueKind() == JsonValueKind.Number && Schema.IsInteger(idValue)
-                && idValue.GetValue<decimal>() >= 1)
-            {
-                value[field] = idValue.ToJsonString(); // APISIX accepts integer ids; they are strings from here on
-            }
+            IdAsString(value, field);
         }
+        IdAsString((kind == ResourceKind.Upstream ? value : value["upstream"])?["tls"] as JsonObject, "client_cert_id");
         if (pathId is not null)
         {
             if (ResourceSchemas.IdCheck(kind, pathId) is { } idError)
@@ -81,11 +78,25 @@ public static class ResourceValidator
         {
             return varsError;
         }
+        if (kind == ResourceKind.Ssl && SslCertificates.Check(value) is { } sslError)
+        {
+            return sslError;
+        }
         if (UpstreamChecks.Check(kind, value) is { } upstreamError)
         {
             return upstreamError;
         }
         return null;
+    }
+
+    /// <summary>APISIX accepts integer ids; they are strings from here on.</summary>
+    private static void IdAsString(JsonObject? owner, string field)
+    {
+        if (owner?[field] is JsonValue idValue && idValue.GetValueKind() == JsonValueKind.Number && Schema.IsInteger(idValue)
+            && idValue.GetValue<decimal>() >= 1)
+        {
+            owner[field] = idValue.ToJsonString();
+        }
     }
 
     /// <summary>
@@ -145,6 +156,26 @@ public static class ResourceValidator
                 Add("group_id", ResourceKind.ConsumerGroup);
                 break;
         }
+        if ((kind == ResourceKind.Upstream ? value : value["upstream"])?["tls"]?["client_cert_id"] is JsonValue certId)
+        {
+            refs.Add(new ResourceKey(ResourceKind.Ssl, certId.GetValue<string>()));
+        }
         return refs;
+    }
+
+    /// <summary>
+    /// Why <paramref name="target"/> (a reference's resource, which exists) cannot be referred to, as APISIX words it;
+    /// null when it can: an upstream's client certificate must be an ssl of type <c>client</c>.
+    /// </summary>
+    public static string? ReferenceError(ResourceKey target, string targetJson)
+    {
+        if (target.Kind != ResourceKind.Ssl)
+        {
+            return null;
+        }
+        using var document = JsonDocument.Parse(targetJson);
+        return document.RootElement.TryGetProperty("type", out var type) && type.ValueEquals("client")
+            ? null
+            : $"failed to fetch ssl info by ssl id [{target.Id}], wrong ssl type";
     }
 }

@@ -79,7 +79,7 @@ public sealed class ProxyConfig
         {
             var upstream = ResourceSet.Parse(json);
             var key = $"upstreams/{upstream["id"]!.GetValue<string>()}";
-            upstreams[key] = ReuseUpstream(previous, key, json) ?? UpstreamDefinition.Parse(key, upstream, json);
+            upstreams[key] = ReuseUpstream(previous, key, json, set) ?? UpstreamDefinition.Parse(key, upstream, json, SslJson(set));
         }
         // Each service parsed once, here: its routes inherit from the parsed object.
         var services = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
@@ -87,7 +87,7 @@ public sealed class ProxyConfig
         {
             var service = ResourceSet.Parse(json);
             services[service["id"]!.GetValue<string>()] = service;
-            AddInlineUpstream(upstreams, "services", service, json, previous);
+            AddInlineUpstream(upstreams, "services", service, json, previous, set);
         }
         var compiled = ShardedMap<CompiledEntry>.Empty.ToBuilder();
         var routePlugins = ShardedMap<PluginChain>.Empty.ToBuilder();
@@ -95,7 +95,7 @@ public sealed class ProxyConfig
         foreach (var json in set.JsonOf(ResourceKind.Route))
         {
             var route = ResourceSet.Parse(json);
-            AddInlineUpstream(upstreams, "routes", route, json, previous);
+            AddInlineUpstream(upstreams, "routes", route, json, previous, set);
             var id = route["id"]!.GetValue<string>();
             var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && old.CompiledFrom(json, set)
                 ? old
@@ -123,14 +123,16 @@ public sealed class ProxyConfig
         };
     }
 
-    private static void AddInlineUpstream(ShardedMap<UpstreamDefinition>.Builder upstreams, string kind, JsonObject owner, string ownerJson, ProxyConfig? previous)
+    private static void AddInlineUpstream(ShardedMap<UpstreamDefinition>.Builder upstreams, string kind, JsonObject owner, string ownerJson, ProxyConfig? previous, ResourceSet set)
     {
         if (owner["upstream"] is JsonObject inline)
         {
             var key = $"{kind}/{owner["id"]!.GetValue<string>()}";
-            upstreams[key] = ReuseUpstream(previous, key, ownerJson) ?? UpstreamDefinition.Parse(key, inline, ownerJson);
+            upstreams[key] = ReuseUpstream(previous, key, ownerJson, set) ?? UpstreamDefinition.Parse(key, inline, ownerJson, SslJson(set));
         }
     }
+
+    private static Func<string, string?> SslJson(ResourceSet set) => id => set.GetJson(ResourceKind.Ssl, id);
 
     /// <summary>
     /// This configuration with <paramref name="changes"/> applied (the caller checked they start at this version),
@@ -144,6 +146,17 @@ public sealed class ProxyConfig
         var set = Resources.With(changes);
         var touched = changes.Deleted.Select(k => (k.Kind, k.Id)).Concat(changes.Upserted.Select(r => (r.Kind, r.Id))).ToHashSet();
         var upstreams = Upstreams.ToBuilder();
+        var changedSsls = touched.Where(t => t.Kind == ResourceKind.Ssl).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+        if (changedSsls.Count > 0)
+        {
+            // An upstream presenting a changed client certificate is parsed again (a rare change: a scan is fine).
+            foreach (var upstream in Upstreams.Where(u => u.ClientCertId is { } cid && changedSsls.Contains(cid)))
+            {
+                var slash = upstream.Key.IndexOf('/');
+                ResourceKinds.TryParse(upstream.Key[..slash], out var ownerKind);
+                touched.Add((ownerKind, upstream.Key[(slash + 1)..]));
+            }
+        }
         foreach (var (kind, id) in touched.Where(t => t.Kind is ResourceKind.Upstream or ResourceKind.Service or ResourceKind.Route))
         {
             var key = $"{kind.PathName()}/{id}";
@@ -156,7 +169,7 @@ public sealed class ProxyConfig
             }
             else
             {
-                upstreams[key] = ReuseUpstream(this, key, json!) ?? UpstreamDefinition.Parse(key, definition, json!);
+                upstreams[key] = ReuseUpstream(this, key, json!, set) ?? UpstreamDefinition.Parse(key, definition, json!, SslJson(set));
             }
         }
 
@@ -258,6 +271,9 @@ public sealed class ProxyConfig
     /// inline one) is unchanged, so its balancer and health state survive. Text, not identity: a full load from another
     /// process (a DP's reconnect, a snapshot) brings equal strings, not the same ones; equal references compare first.
     /// </summary>
-    private static UpstreamDefinition? ReuseUpstream(ProxyConfig? previous, string key, string sourceJson) =>
-        previous?.Upstreams.GetValueOrDefault(key) is { } old && string.Equals(old.SourceJson, sourceJson, StringComparison.Ordinal) ? old : null;
+    private static UpstreamDefinition? ReuseUpstream(ProxyConfig? previous, string key, string sourceJson, ResourceSet set) =>
+        previous?.Upstreams.GetValueOrDefault(key) is { } old && string.Equals(old.SourceJson, sourceJson, StringComparison.Ordinal)
+            && string.Equals(old.ClientCertSslJson, old.ClientCertId is null ? null : set.GetJson(ResourceKind.Ssl, old.ClientCertId), StringComparison.Ordinal)
+            ? old
+            : null;
 }

@@ -45,6 +45,11 @@ public sealed class ProxyMiddleware(
                 await Error(context, 503, "missing upstream configuration in Route or Service");
                 return;
             }
+            if (upstream.ClientCertError is { } certError)
+            {
+                await Error(context, 502, certError);
+                return;
+            }
             var picker = Pickers.GetValue(upstream, INodePicker.For);
             var attempts = 1 + (HasBody(context.Request) ? 0 : upstream.Retries);
             var health = upstream.Checks is null ? null : NodeHealth.Of(upstream);

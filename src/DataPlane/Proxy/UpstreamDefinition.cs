@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -45,8 +46,29 @@ public sealed class UpstreamDefinition
     /// <summary>The stored text this was parsed from — its own, or its owner's when inline (equal text: unchanged in a new version).</summary>
     public string? SourceJson { get; init; }
 
-    /// <summary>Reads a validated upstream value (inline or stored); <paramref name="key"/> names it for pools and logs.</summary>
-    public static UpstreamDefinition Parse(string key, JsonObject value, string? sourceJson = null)
+    /// <summary><c>tls.verify</c>: check the upstream's certificate (off by default, as in APISIX).</summary>
+    public bool VerifyTls { get; init; }
+
+    /// <summary><c>tls.client_cert_id</c>: the ssl (of type client) whose certificate this upstream presents.</summary>
+    public string? ClientCertId { get; init; }
+
+    /// <summary>The stored text of that ssl when this was parsed (equal text: the certificate is unchanged).</summary>
+    public string? ClientCertSslJson { get; init; }
+
+    /// <summary>
+    /// The client certificate presented to the nodes (mutual TLS): <c>tls.client_cert</c>/<c>client_key</c>, or the
+    /// ssl named by <c>tls.client_cert_id</c>; null when none (or it could not be read: see <see cref="ClientCertError"/>).
+    /// </summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>Why the configured client certificate could not be used, for the log and the status.</summary>
+    public string? ClientCertError { get; init; }
+
+    /// <summary>
+    /// Reads a validated upstream value (inline or stored); <paramref name="key"/> names it for pools and logs;
+    /// <paramref name="sslJson"/> finds an ssl's stored text by id (for <c>tls.client_cert_id</c>).
+    /// </summary>
+    public static UpstreamDefinition Parse(string key, JsonObject value, string? sourceJson = null, Func<string, string?>? sslJson = null)
     {
         var nodes = new List<UpstreamNode>();
         switch (value["nodes"])
@@ -67,8 +89,17 @@ public sealed class UpstreamDefinition
         }
         var scheme = value["scheme"]?.GetValue<string>() ?? "http";
         var defaultPort = scheme is "https" or "grpcs" ? 443 : 80;
+        var tls = value["tls"] as JsonObject;
+        var certId = tls?["client_cert_id"]?.GetValue<string>();
+        var certSsl = certId is null ? null : sslJson?.Invoke(certId);
+        var (certificate, certError) = UpstreamTls.ClientCertificate(tls, certId, certSsl);
         return new UpstreamDefinition
         {
+            VerifyTls = tls?["verify"]?.GetValue<bool>() ?? false,
+            ClientCertId = certId,
+            ClientCertSslJson = certSsl,
+            ClientCertificate = certificate,
+            ClientCertError = certError,
             Key = key,
             Nodes = nodes.Select(n => n.Port == 0 ? new UpstreamNode(n.Host, defaultPort, n.Weight) : n).ToList(),
             Type = value["type"]?.GetValue<string>() ?? "roundrobin",

@@ -20,7 +20,7 @@ internal static class BulkConfig
     {
         long? confVersion = null;
         var items = new List<Item>();
-        var keys = new HashSet<ResourceKey>();
+        var keys = new Dictionary<ResourceKey, JsonObject>();
         foreach (var (name, node) in body)
         {
             if (name.EndsWith("_conf_version", StringComparison.Ordinal) && ResourceKinds.TryParse(name[..^"_conf_version".Length], out _))
@@ -66,7 +66,12 @@ internal static class BulkConfig
             }
             foreach (var target in item.References)
             {
-                if (!allowDangling && !keys.Contains(target))
+                if (keys.TryGetValue(target, out var referenced) && ResourceValidator.ReferenceError(target, referenced.ToJsonString()) is { } referenceError)
+                {
+                    error = $"invalid configuration: {item.Kind.PathName()} \"{item.Id}\": {referenceError}";
+                    return null;
+                }
+                if (!allowDangling && !keys.ContainsKey(target))
                 {
                     error = AdminErrors.Described(
                         $"invalid configuration: {item.Kind.PathName()} \"{item.Id}\" references {target.Kind.PathName()} \"{target.Id}\", which is not in the set",
@@ -79,7 +84,7 @@ internal static class BulkConfig
         return new Result(items, confVersion);
     }
 
-    private static Item? ReadItem(ResourceKind kind, string name, int index, JsonNode? node, HashSet<ResourceKey> keys, out string? error)
+    private static Item? ReadItem(ResourceKind kind, string name, int index, JsonNode? node, Dictionary<ResourceKey, JsonObject> keys, out string? error)
     {
         var where = $"{name}[{index + 1}]";
         if (node is not JsonObject value)
@@ -102,7 +107,7 @@ internal static class BulkConfig
             error = $"{where} ({kind.IdField()} \"{id}\"): {itemError}";
             return null;
         }
-        if (!keys.Add(new ResourceKey(kind, id)))
+        if (!keys.TryAdd(new ResourceKey(kind, id), value))
         {
             error = $"invalid configuration: {where}: duplicate {kind.IdField()} \"{id}\"";
             return null;

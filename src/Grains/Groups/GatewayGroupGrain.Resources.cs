@@ -196,9 +196,13 @@ public sealed partial class GatewayGroupGrain
         var references = ResourceValidator.References(kind, value);
         foreach (var target in references)
         {
-            if (!_resources.Contains(target))
+            if (_resources.Get(target.Kind, target.Id) is not { } referenced)
             {
                 return AdminResult.Fail(400, $"failed to fetch {target.Kind.Singular()} info by {target.Kind.Singular()} id [{target.Id}], response code: 404", _assigned);
+            }
+            if (ResourceValidator.ReferenceError(target, referenced.Json) is { } referenceError)
+            {
+                return AdminResult.Fail(400, referenceError, _assigned);
             }
         }
         var credentials = ResourceValidator.UniqueCredentials(kind, value);
