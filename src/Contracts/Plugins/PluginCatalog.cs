@@ -58,7 +58,13 @@ public static class PluginCatalog
         ("policy", new StringSchema { Enum = ["local"] }), ("show_limit_quota_header", S.Bool()),
         ("allow_degradation", S.Bool()), ("group", S.Str(1)), Meta())
     {
-        Required = ["count", "time_window"],
+        // APISIX's oneOf: count with time_window (or rules, which are not provided).
+        Rules =
+        [
+            o => new[] { "count", "time_window" }.FirstOrDefault(p => !o.ContainsKey(p)) is { } missing
+                ? AdminErrors.Described("value should match only one schema, but matches none", $"property \"{missing}\" is required")
+                : null,
+        ],
     };
 
     /// <summary><c>headers</c> of proxy-rewrite and response-rewrite: a flat map (meaning set) or {set, add, remove}.</summary>

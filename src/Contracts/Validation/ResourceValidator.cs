@@ -52,7 +52,11 @@ public static class ResourceValidator
         {
             if (ResourceSchemas.IdCheck(kind, pathId) is { } idError)
             {
-                return $"invalid configuration: {idField} \"{pathId}\" in the path is invalid: {idError}";
+                // As APISIX words it: the id is a string of the id pattern or an integer, and matched neither.
+                return kind == ResourceKind.Consumer
+                    ? $"invalid configuration: property \"username\" validation failed: {idError}"
+                    : AdminErrors.Described("invalid configuration: property \"id\" validation failed: object matches none of the required",
+                        $"id \"{pathId}\" in the path: {idError}");
             }
             if (value[idField] is JsonValue bodyId && bodyId.GetValueKind() == JsonValueKind.String && bodyId.GetValue<string>() != pathId)
             {

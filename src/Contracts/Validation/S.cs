@@ -46,7 +46,9 @@ public static class S
     public static StringSchema Host() => Str(1, 253, @"^\*?[0-9a-zA-Z-._\[\]:]+$");
 
     /// <summary>An IP address or CIDR block, v4 or v6.</summary>
-    public static StringSchema IpOrCidr() => Str(1, 64, format: s => IsIpOrCidr(s) ? null : $"invalid ip address or CIDR: \"{s}\"");
+    public static StringSchema IpOrCidr() => Str(1, 64, format: s => IsIpOrCidr(s)
+        ? null
+        : AdminErrors.Described("object matches none of the required", $"invalid ip address or CIDR: \"{s}\"")); // APISIX's anyOf of formats
 
     /// <summary>A .NET regular expression that compiles.</summary>
     public static StringSchema Regex() => Str(1, format: s => RegexError(s));

@@ -63,6 +63,7 @@ public sealed partial class GatewayGroupGrain
     public Task<AdminResult> Patch(ResourceKind kind, string id, string body, long? ifMatch = null) => TracedAsync("patch", kind, id, async () =>
     {
         await WaitForBarrierAsync();
+        var keepUpdateTime = false;
         return await PatchWithAsync(kind, id, ifMatch, current =>
         {
             var patch = ResourceValidator.ParseObject(body, out var parseError);
@@ -71,8 +72,10 @@ public sealed partial class GatewayGroupGrain
                 return parseError;
             }
             JsonMergePatch.Apply(current, patch);
+            // As APISIX: a PATCH body may set create_time, and update_time (else it is now).
+            keepUpdateTime = patch.ContainsKey("update_time");
             return null;
-        });
+        }, () => keepUpdateTime);
     });
 
     public Task<AdminResult> PatchPath(ResourceKind kind, string id, string subPath, string body, long? ifMatch = null) =>
@@ -91,11 +94,11 @@ public sealed partial class GatewayGroupGrain
                     return $"invalid request body: {e.Message}";
                 }
                 return JsonSubPath.Set(current, subPath, value);
-            });
+            }, () => false);
         });
 
     /// <summary>A PATCH: the stored value changed by <paramref name="change"/> (null, or its 400 error), then written and validated whole.</summary>
-    private Task<AdminResult> PatchWithAsync(ResourceKind kind, string id, long? ifMatch, Func<JsonObject, string?> change)
+    private Task<AdminResult> PatchWithAsync(ResourceKind kind, string id, long? ifMatch, Func<JsonObject, string?> change, Func<bool> keepUpdateTime)
     {
         if (_group is null)
         {
@@ -111,7 +114,9 @@ public sealed partial class GatewayGroupGrain
             return Task.FromResult(AdminResult.Fail(404, $"{kind.Key(id)} not found"));
         }
         var current = JsonNode.Parse(existing.Json)!.AsObject();
-        return change(current) is { } error ? Task.FromResult(AdminResult.Fail(400, error)) : WriteAsync(kind, id, current, ifMatch);
+        return change(current) is { } error
+            ? Task.FromResult(AdminResult.Fail(400, error))
+            : WriteAsync(kind, id, current, ifMatch, new PatchedTimes(current["create_time"], keepUpdateTime() ? current["update_time"] : null));
     }
 
     public Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch = null) => Delete(kind, id, ifMatch, force: false);
@@ -184,11 +189,23 @@ public sealed partial class GatewayGroupGrain
         return Task.FromResult(new ResourcePage(sorted.Count, page, _group.Version));
     }
 
-    private async Task<AdminResult> WriteAsync(ResourceKind kind, string id, JsonObject value, long? ifMatch)
+    /// <summary>The times a PATCH keeps (its merged <c>create_time</c>; its own <c>update_time</c>, when it gave one).</summary>
+    private sealed record PatchedTimes(JsonNode? CreateTime, JsonNode? UpdateTime);
+
+    private async Task<AdminResult> WriteAsync(ResourceKind kind, string id, JsonObject value, long? ifMatch, PatchedTimes? patched = null)
     {
         var group = _group!;
+        var createTime = patched?.CreateTime?.DeepClone();
+        var updateTime = patched?.UpdateTime?.DeepClone();
         value.Remove("create_time");
         value.Remove("update_time");
+        foreach (var (name, time) in new[] { ("create_time", createTime), ("update_time", updateTime) })
+        {
+            if (time is not null && TimeSchema.Check(time) is { } timeError)
+            {
+                return AdminResult.Fail(400, $"invalid configuration: property \"{name}\" validation failed: {timeError}", group.Version);
+            }
+        }
         if (ResourceValidator.Validate(kind, id, value) is { } error)
         {
             return AdminResult.Fail(400, error, group.Version);
@@ -221,13 +238,15 @@ public sealed partial class GatewayGroupGrain
         }
         var version = ++_assigned;
         var now = Now;
-        value["create_time"] = existing is null ? now : CreateTimeOf(existing) ?? now;
-        value["update_time"] = now;
+        value["create_time"] = createTime ?? (existing is null ? now : CreateTimeOf(existing) ?? now);
+        value["update_time"] = updateTime ?? now;
         var stored = new StoredResource(kind, id, value.ToJsonString(), existing?.CreatedIndex ?? version, version);
         _resources.Upsert(stored, references, credentials);
         var outcome = await Enqueue(version, new ResourceKey(kind, id), stored);
         return outcome == CommitOutcome.Committed ? AdminResult.Ok(stored, version, created: existing is null) : Failure(outcome);
     }
+
+    private static readonly Schema TimeSchema = S.Int();
 
     private static long? CreateTimeOf(StoredResource resource) =>
         JsonNode.Parse(resource.Json)?["create_time"]?.GetValue<long>();

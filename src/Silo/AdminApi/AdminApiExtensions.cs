@@ -35,6 +35,7 @@ public static class AdminApiExtensions
         }));
         app.MapHealthEndpoints();
         app.MapResourceEndpoints();
+        app.MapToolEndpoints();
         app.MapGroupEndpoints();
         app.MapClusterEndpoints();
         app.MapSnapshotEndpoints();

@@ -140,22 +140,29 @@ public static class GroupEndpoints
         return AdminResponses.Json(200, w => StandaloneConfig.Write(w, export, withoutPrivateKeys: true));
     }
 
-    private static async Task<IResult> PutConfigsAsync(HttpRequest request, IGrainFactory grains, GatewayConfig config)
+    /// <summary>A standalone set as JSON text, from a JSON body or an apisix.yaml one; or the error to answer.</summary>
+    public static async Task<(string? Json, IResult? Error)> ReadSetAsync(HttpRequest request, GatewayConfig config)
     {
         var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
         if (bodyError is not null)
         {
-            return bodyError;
+            return (null, bodyError);
         }
         if (IsYaml(request))
         {
             // An apisix.yaml file as it is: same top-level keys, YAML syntax, a closing "#END" line.
             var converted = YamlJson.Convert(body!, out var yamlError);
-            if (converted is null)
-            {
-                return AdminResponses.Error(400, $"invalid request body: {yamlError}");
-            }
-            body = converted.ToJsonString();
+            return converted is null ? (null, AdminResponses.Error(400, $"invalid request body: {yamlError}")) : (converted.ToJsonString(), null);
+        }
+        return (body, null);
+    }
+
+    private static async Task<IResult> PutConfigsAsync(HttpRequest request, IGrainFactory grains, GatewayConfig config)
+    {
+        var (body, bodyError) = await ReadSetAsync(request, config);
+        if (bodyError is not null)
+        {
+            return bodyError;
         }
         var force = string.Equals(request.Query["force"], "true", StringComparison.Ordinal);
         var result = await grains.GetGrain<IGatewayGroupGrain>(ResourceEndpoints.GroupId(request)).ReplaceAll(body!, force);

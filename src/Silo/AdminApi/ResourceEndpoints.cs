@@ -75,6 +75,10 @@ public static class ResourceEndpoints
         {
             return error!;
         }
+        if (TtlError(request) is { } ttlError)
+        {
+            return ttlError;
+        }
         var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
         if (bodyError is not null)
         {
@@ -110,9 +114,23 @@ public static class ResourceEndpoints
         {
             return AdminResponses.Error(405, unsupported);
         }
+        if (TtlError(request) is { } ttlError)
+        {
+            return ttlError;
+        }
         var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
         return bodyError ?? AdminResponses.From(await Group(grains, request).Post(k, body!));
     }
+
+    /// <summary>
+    /// APISIX's <c>?ttl=</c> (a resource that deletes itself after so many seconds) is refused: it would vanish from the
+    /// data planes with no write to show for it in the change log. A ttl that is not a number gets APISIX's own text.
+    /// </summary>
+    private static IResult? TtlError(HttpRequest request) => !request.Query.TryGetValue("ttl", out var ttl)
+        ? null
+        : AdminResponses.Error(400, double.TryParse(ttl, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? AdminErrors.Described("invalid argument ttl: not supported", "resources do not expire here; delete it when it is no longer wanted")
+            : "invalid argument ttl: should be a number");
 
     /// <summary>POST generates the id: one in the path is refused before anything is read, as APISIX does.</summary>
     private static IResult PostWithId(string kind) =>
@@ -141,6 +159,10 @@ public static class ResourceEndpoints
         if (ResourceKinds.Unsupported(k, request.Method) is { } unsupported)
         {
             return AdminResponses.Error(405, unsupported);
+        }
+        if (TtlError(request) is { } ttlError)
+        {
+            return ttlError;
         }
         var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
         if (bodyError is not null)

@@ -61,7 +61,9 @@ public class ResourceValidatorTests
     [InlineData("x/y")]
     public void Path_id_outside_the_id_pattern_is_refused(string id)
     {
-        Assert.Contains("in the path is invalid", Validate(ResourceKind.Upstream, """{"nodes":{"127.0.0.1:80":1}}""", id));
+        var (message, description) = AdminErrors.Split(Validate(ResourceKind.Upstream, """{"nodes":{"127.0.0.1:80":1}}""", id)!);
+        Assert.Equal("invalid configuration: property \"id\" validation failed: object matches none of the required", message);
+        Assert.StartsWith($"id \"{id}\" in the path: ", description);
     }
 
     [Fact]
@@ -174,7 +176,7 @@ public class ResourceValidatorTests
     [Fact]
     public void Consumer_username_pattern_is_enforced()
     {
-        Assert.Contains("in the path is invalid", Validate(ResourceKind.Consumer, """{"username":"a.b"}""", "a.b"));
+        Assert.StartsWith("invalid configuration: property \"username\" validation failed: failed to match pattern", Validate(ResourceKind.Consumer, """{"username":"a.b"}""", "a.b"));
     }
 
     [Theory]

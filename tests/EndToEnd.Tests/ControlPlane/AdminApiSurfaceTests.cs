@@ -202,4 +202,56 @@ public sealed class AdminApiSurfaceTests : IAsyncLifetime
         }
         Assert.Equal(HttpStatusCode.OK, (await _admin.DeleteAsync("/apisix/admin/ssls/s1" + Group)).StatusCode);
     }
+
+    [Fact]
+    public async Task Validation_tools_check_without_storing_and_list_every_problem_of_a_set()
+    {
+        var ok = await _admin.PostAsync("/apisix/admin/schema/validate/routes", Json("""{"uri":"/v","upstream":{"nodes":{"127.0.0.1:1":1}}}"""));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var (status, body) = await Read(_admin.PostAsync("/apisix/admin/schema/validate/routes", Json("""{"uri":"/v","upstream":{"nodes":{"127.0.0.1:1":1}},"vars":[["arg_a","=","1"]]}""")));
+        Assert.Equal((HttpStatusCode.BadRequest, "failed to validate the 'vars' expression: invalid operator '='"), (status, body["error_msg"]!.GetValue<string>()));
+        var routes = (await Read(_admin.GetAsync("/apisix/admin/routes"))).Body["list"]!.AsArray();
+        Assert.DoesNotContain(routes, r => r!["value"]!["uri"]!.GetValue<string>() == "/v"); // nothing was stored
+
+        var set = """
+            {"routes":[{"id":"a","uri":"/a","upstream_id":"missing"},{"id":"b","uri":1}],
+             "upstreams":[{"id":"u","nodes":{"127.0.0.1:1":1}},{"id":"u","nodes":{"127.0.0.1:2":1}}]}
+            """;
+        (status, body) = await Read(_admin.PostAsync("/apisix/admin/configs/validate", Json(set)));
+        Assert.Equal((HttpStatusCode.BadRequest, "Configuration validation failed"), (status, body["error_msg"]!.GetValue<string>()));
+        var errors = body["errors"]!.AsArray().Select(e => (e!["resource_type"]!.GetValue<string>(), e["resource_id"]?.GetValue<string>(), e["error"]!.GetValue<string>())).ToList();
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.Item1 == "routes" && e.Item2 == "b" && e.Item3.Contains("property \"uri\" validation failed", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Item1 == "upstreams" && e.Item2 == "u" && e.Item3.Contains("duplicate id", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Item1 == "routes" && e.Item2 == "a" && e.Item3.Contains("references upstreams \"missing\"", StringComparison.Ordinal));
+        (status, body) = await Read(_admin.PostAsync("/apisix/admin/configs/validate", Json("""{"upstreams":[{"id":"u","nodes":{"127.0.0.1:1":1}}]}""")));
+        Assert.Equal((HttpStatusCode.OK, "{}"), (status, body.ToJsonString()));
+
+        var plugins = (await Read(_admin.GetAsync("/apisix/admin/plugins/list"))).Body.AsArray().Select(p => p!.GetValue<string>()).ToList();
+        Assert.Equal("cors", plugins[0]); // highest priority first
+        Assert.Contains("limit-count", plugins);
+        var reload = await _admin.PutAsync("/apisix/admin/plugins/reload", null);
+        Assert.Equal((HttpStatusCode.OK, "done"), (reload.StatusCode, await reload.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await _admin.GetAsync("/apisix/admin/plugins/reload")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_ttl_is_refused_with_apisix_text_and_a_patch_keeps_the_times_it_gives()
+    {
+        var (status, body) = await Read(_admin.PutAsync("/apisix/admin/upstreams/ttl?ttl=xxx", Json("""{"nodes":{"127.0.0.1:1":1}}""")));
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid argument ttl: should be a number"), (status, body["error_msg"]!.GetValue<string>()));
+        (status, body) = await Read(_admin.PutAsync("/apisix/admin/upstreams/ttl?ttl=5", Json("""{"nodes":{"127.0.0.1:1":1}}""")));
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid argument ttl: not supported"), (status, body["error_msg"]!.GetValue<string>()));
+
+        await _admin.PutAsync("/apisix/admin/upstreams/times", Json("""{"nodes":{"127.0.0.1:1":1}}"""));
+        (_, body) = await Read(_admin.PatchAsync("/apisix/admin/upstreams/times", Json("""{"create_time":1705252779}""")));
+        Assert.Equal(1705252779, body["value"]!["create_time"]!.GetValue<long>());
+        Assert.NotEqual(1705252779, body["value"]!["update_time"]!.GetValue<long>()); // now, as no update_time was given
+        (_, body) = await Read(_admin.PatchAsync("/apisix/admin/upstreams/times", Json("""{"desc":"d","update_time":1705252780}""")));
+        Assert.Equal((1705252779L, 1705252780L), (body["value"]!["create_time"]!.GetValue<long>(), body["value"]!["update_time"]!.GetValue<long>()));
+        (status, _) = await Read(_admin.PatchAsync("/apisix/admin/upstreams/times", Json("""{"create_time":"yesterday"}""")));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        (status, body) = await Read(_admin.PutAsync("/apisix/admin/upstreams/times", Json("""{"nodes":{"127.0.0.1:1":1},"create_time":1}""")));
+        Assert.Equal((HttpStatusCode.BadRequest, "the property is forbidden:  create_time"), (status, body["error_msg"]!.GetValue<string>()));
+    }
 }
