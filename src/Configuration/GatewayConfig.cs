@@ -20,6 +20,12 @@ public sealed record GatewayConfig
     /// <summary><c>deployment.admin.max_body_bytes</c>: Admin API bodies above it are refused.</summary>
     public int AdminMaxBodyBytes { get; init; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// <c>deployment.admin.enable_admin_cors</c> (on by default, as APISIX): the Admin API answers browsers' CORS
+    /// preflights and marks its responses readable from any origin.
+    /// </summary>
+    public bool AdminCors { get; init; } = true;
+
     /// <summary><c>deployment.admin.https_admin</c> and <c>admin_api_mtls</c>: the Admin API over HTTPS; null for HTTP.</summary>
     public Certificates.AdminHttpsConfig? AdminHttps { get; init; }
 

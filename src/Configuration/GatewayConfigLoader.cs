@@ -81,6 +81,7 @@ public static class GatewayConfigLoader
             AdminKeys = AdminKeys(r),
             AdminHttps = AdminHttps(r),
             AdminMaxBodyBytes = r.Int("deployment:admin:max_body_bytes", 32 * 1024 * 1024, 1024, int.MaxValue),
+            AdminCors = r.Bool("deployment:admin:enable_admin_cors", true),
             Dashboard = DashboardConfig.Read(r),
             NodeListeners = NodeListeners(r),
             Control = new IPEndPoint(r.Ip("apisix:control:ip", "127.0.0.1"), r.Int("apisix:control:port", 9090, 1, 65535)),

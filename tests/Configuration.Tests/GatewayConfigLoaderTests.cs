@@ -84,6 +84,15 @@ public class GatewayConfigLoaderTests
     }
 
     [Fact]
+    public void Admin_cors_and_post_args_limit_default_as_apisix_and_can_be_set()
+    {
+        var defaults = Load("", new Dictionary<string, string?>());
+        Assert.Equal((true, 64L * 1024 * 1024), (defaults.AdminCors, defaults.MaxPostArgsReadableBytes));
+        var set = Load("apisix:\n  max_post_args_readable_size: 0\ndeployment:\n  admin:\n    enable_admin_cors: false\n", new Dictionary<string, string?>());
+        Assert.Equal((false, 0L), (set.AdminCors, set.MaxPostArgsReadableBytes));
+    }
+
+    [Fact]
     public void Environment_style_override_wins_over_the_file()
     {
         var config = Load("deployment:\n  admin:\n    admin_listen: {port: 9200}\n",

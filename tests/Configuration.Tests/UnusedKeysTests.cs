@@ -50,6 +50,7 @@ public class UnusedKeysTests
                 - 9080
                 - {port: 9081, enable_http2: true}
               control: {ip: 127.0.0.1, port: 9092}
+              max_post_args_readable_size: 8
             deployment:
               role: data_plane
               data_dir: ./data
@@ -61,6 +62,7 @@ public class UnusedKeysTests
                   - {name: admin, key: 0123456789abcdef-key, role: admin}
                 admin_listen: {ip: 127.0.0.1, port: 9180}
                 max_body_bytes: 65536
+                enable_admin_cors: false
                 dashboard: {enabled: true, session_ttl: 1h, metrics_idle_after: 2m}
               orleans:
                 cluster_id: c

@@ -14,6 +14,10 @@ public static class AdminApiExtensions
     public static WebApplication MapAdminApi(this WebApplication app)
     {
         _ = app.Services.GetRequiredService<AdminKeyStore>(); // generate or load the key at start, not on first request
+        if (app.Services.GetRequiredService<GatewayConfig>().AdminCors)
+        {
+            app.UseMiddleware<AdminCorsMiddleware>(); // before the key check: a preflight carries no key
+        }
         app.UseMiddleware<AdminKeyMiddleware>();
         app.UseMiddleware<AdminWriteMetricsMiddleware>();
         app.UseExceptionHandler(e => e.Run(context =>

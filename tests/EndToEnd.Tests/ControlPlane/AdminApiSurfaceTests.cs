@@ -254,4 +254,21 @@ public sealed class AdminApiSurfaceTests : IAsyncLifetime
         (status, body) = await Read(_admin.PutAsync("/apisix/admin/upstreams/times", Json("""{"nodes":{"127.0.0.1:1":1},"create_time":1}""")));
         Assert.Equal((HttpStatusCode.BadRequest, "the property is forbidden:  create_time"), (status, body["error_msg"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task Admin_cors_answers_a_preflight_without_a_key_and_marks_answers_readable_as_apisix()
+    {
+        using var anonymous = new HttpClient { BaseAddress = _admin.BaseAddress };
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/apisix/admin/routes");
+        preflight.Headers.Add("Origin", "https://console.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "PUT");
+        var answer = await anonymous.SendAsync(preflight);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("*", answer.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal("POST, GET, PUT, OPTIONS, DELETE, PATCH", answer.Headers.GetValues("Access-Control-Allow-Methods").Single());
+        var read = await _admin.GetAsync("/apisix/admin/routes");
+        Assert.Equal("*", read.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        // The key is still needed for everything but the preflight.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/apisix/admin/routes")).StatusCode);
+    }
 }
