@@ -143,7 +143,7 @@ public static class ResourceValidator
         {
             if (value[field] is JsonValue id)
             {
-                refs.Add(new ResourceKey(target, id.GetValue<string>()));
+                refs.Add(new ResourceKey(target, ResourceIds.Text(id)!));
             }
         }
         switch (kind)
@@ -162,7 +162,7 @@ public static class ResourceValidator
         }
         if ((kind == ResourceKind.Upstream ? value : value["upstream"])?["tls"]?["client_cert_id"] is JsonValue certId)
         {
-            refs.Add(new ResourceKey(ResourceKind.Ssl, certId.GetValue<string>()));
+            refs.Add(new ResourceKey(ResourceKind.Ssl, ResourceIds.Text(certId)!));
         }
         return refs;
     }

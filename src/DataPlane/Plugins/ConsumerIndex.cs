@@ -1,3 +1,4 @@
+using OrleansGateway.Contracts.Resources;
 using System.Text.Json.Nodes;
 using OrleansGateway.Contracts.Plugins;
 
@@ -35,7 +36,7 @@ public sealed class ConsumerIndex
 
     private static ConsumerEntry Entry(JsonObject consumer, Func<string, JsonObject?> groupOf)
     {
-        var groupId = consumer["group_id"]?.GetValue<string>();
+        var groupId = ResourceIds.Text(consumer["group_id"]);
         var group = groupId is null ? null : groupOf(groupId);
         // As APISIX: the group's plugins, then the consumer's own over them. An authentication plugin's configuration
         // on a consumer is its credential, not something to run again.

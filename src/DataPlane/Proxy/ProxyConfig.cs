@@ -78,7 +78,7 @@ public sealed class ProxyConfig
         foreach (var json in set.JsonOf(ResourceKind.Upstream))
         {
             var upstream = ResourceSet.Parse(json);
-            var key = $"upstreams/{upstream["id"]!.GetValue<string>()}";
+            var key = $"upstreams/{ResourceIds.Text(upstream["id"])}";
             upstreams[key] = ReuseUpstream(previous, key, json, set) ?? UpstreamDefinition.Parse(key, upstream, json, SslJson(set));
         }
         // Each service parsed once, here: its routes inherit from the parsed object.
@@ -86,7 +86,7 @@ public sealed class ProxyConfig
         foreach (var json in set.JsonOf(ResourceKind.Service))
         {
             var service = ResourceSet.Parse(json);
-            services[service["id"]!.GetValue<string>()] = service;
+            services[ResourceIds.Text(service["id"])!] = service;
             AddInlineUpstream(upstreams, "services", service, json, previous, set);
         }
         var compiled = ShardedMap<CompiledEntry>.Empty.ToBuilder();
@@ -96,7 +96,7 @@ public sealed class ProxyConfig
         {
             var route = ResourceSet.Parse(json);
             AddInlineUpstream(upstreams, "routes", route, json, previous, set);
-            var id = route["id"]!.GetValue<string>();
+            var id = ResourceIds.Text(route["id"])!;
             var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && old.CompiledFrom(json, set)
                 ? old
                 : Compile(set, route, json, time, services);
@@ -127,7 +127,7 @@ public sealed class ProxyConfig
     {
         if (owner["upstream"] is JsonObject inline)
         {
-            var key = $"{kind}/{owner["id"]!.GetValue<string>()}";
+            var key = $"{kind}/{ResourceIds.Text(owner["id"])}";
             upstreams[key] = ReuseUpstream(previous, key, ownerJson, set) ?? UpstreamDefinition.Parse(key, inline, ownerJson, SslJson(set));
         }
     }
@@ -221,8 +221,8 @@ public sealed class ProxyConfig
 
     private static CompiledEntry? Compile(ResourceSet set, JsonObject route, string routeJson, TimeProvider time, Dictionary<string, JsonObject?> services)
     {
-        var id = route["id"]!.GetValue<string>();
-        var sid = route["service_id"]?.GetValue<string>();
+        var id = ResourceIds.Text(route["id"])!;
+        var sid = ResourceIds.Text(route["service_id"]);
         JsonObject? service = null;
         if (sid is not null && !services.TryGetValue(sid, out service))
         {
@@ -233,7 +233,7 @@ public sealed class ProxyConfig
         {
             return null;
         }
-        var pid = route["plugin_config_id"]?.GetValue<string>();
+        var pid = ResourceIds.Text(route["plugin_config_id"]);
         var pluginConfigJson = pid is null ? null : set.GetJson(ResourceKind.PluginConfig, pid);
         // As APISIX: a route whose plugin config is gone (deleted with force) answers 503, whose service is gone 404.
         var plugins = pid is not null && pluginConfigJson is null ? PluginChain.Unavailable(503, $"failed to fetch plugin config by id [{pid}]")

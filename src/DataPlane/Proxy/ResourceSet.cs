@@ -57,9 +57,9 @@ public sealed class ResourceSet
             }
             foreach (var item in items.EnumerateArray())
             {
-                if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(kind.IdField(), out var id))
+                if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(kind.IdField(), out var id) && ResourceIds.Text(id) is { } text)
                 {
-                    maps[kind][id.GetString()!] = item.GetRawText();
+                    maps[kind][text] = item.GetRawText();
                 }
             }
         }

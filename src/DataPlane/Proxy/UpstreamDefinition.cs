@@ -1,3 +1,4 @@
+using OrleansGateway.Contracts.Resources;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
@@ -90,7 +91,7 @@ public sealed class UpstreamDefinition
         var scheme = value["scheme"]?.GetValue<string>() ?? "http";
         var defaultPort = scheme is "https" or "grpcs" ? 443 : 80;
         var tls = value["tls"] as JsonObject;
-        var certId = tls?["client_cert_id"]?.GetValue<string>();
+        var certId = ResourceIds.Text(tls?["client_cert_id"]);
         var certSsl = certId is null ? null : sslJson?.Invoke(certId);
         var (certificate, certError) = UpstreamTls.ClientCertificate(tls, certId, certSsl);
         return new UpstreamDefinition

@@ -1,3 +1,4 @@
+using OrleansGateway.Contracts.Resources;
 using System.Net;
 using System.Text.Json.Nodes;
 
@@ -95,7 +96,7 @@ public sealed class CompiledRoute
         }
         return new CompiledRoute
         {
-            Id = route["id"]!.GetValue<string>(),
+            Id = ResourceIds.Text(route["id"])!,
             Priority = route["priority"]?.GetValue<int>() ?? 0,
             Uris = uris,
             Hosts = hosts.Select(HostPattern.Parse).ToList(),
@@ -107,8 +108,8 @@ public sealed class CompiledRoute
     }
 
     private static string? UpstreamKeyOf(JsonObject owner, string kind) =>
-        owner["upstream"] is JsonObject ? $"{kind}/{owner["id"]!.GetValue<string>()}"
-        : owner["upstream_id"] is JsonValue id ? $"upstreams/{id.GetValue<string>()}"
+        owner["upstream"] is JsonObject ? $"{kind}/{ResourceIds.Text(owner["id"])}"
+        : owner["upstream_id"] is JsonValue id ? $"upstreams/{ResourceIds.Text(id)}"
         : null;
 
     private static List<string> Strings(JsonObject obj, string plural, string? singular)

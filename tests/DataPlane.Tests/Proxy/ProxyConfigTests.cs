@@ -34,6 +34,19 @@ public class ProxyConfigTests
     }
 
     [Fact]
+    public void Integer_ids_as_apisix_may_keep_them_are_read_as_text()
+    {
+        var config = ProxyConfig.Build("""
+            {"upstreams":[{"id":1,"nodes":{"127.0.0.1:1980":1}}],"services":[{"id":2,"upstream_id":1}],
+             "plugin_configs":[{"id":3,"plugins":{"limit-count":{"count":5,"time_window":60}}}],
+             "routes":[{"id":4,"uri":"/a","service_id":2,"plugin_config_id":3},{"id":5,"uri":"/b","upstream_id":1}]}
+            """, 1, "standalone", DateTimeOffset.UnixEpoch);
+        Assert.Equal(("4", "upstreams/1"), (config.Routes.Match(new FakeRequest("/a"))!.Id, config.Routes.Match(new FakeRequest("/a"))!.UpstreamKey));
+        Assert.Equal("upstreams/1", config.Routes.Match(new FakeRequest("/b"))!.UpstreamKey);
+        Assert.Single(config.RoutePlugins["4"].Plugins);
+    }
+
+    [Fact]
     public void Disabled_routes_are_left_out_and_node_forms_are_parsed()
     {
         var config = Build();
