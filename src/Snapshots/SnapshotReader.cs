@@ -43,6 +43,26 @@ public sealed class SnapshotReader(ISnapshotStore store, SnapshotLayout layout, 
         _etag = latest.ETag; // remember only after the snapshot verified: a refused one is retried next poll
         return new PollResult(PollOutcome.Newer, document, manifest);
     }
+
+    /// <summary>The group's <paramref name="otherContent"/> (its instance configuration) of one version, verified; null when not retained.</summary>
+    public Task<SnapshotCodec.Document?> ReadVersionAsync(string otherContent, long version, CancellationToken cancellationToken) =>
+        ReadVersionAsync(store, layout, group, otherContent, version, key, cancellationToken);
+
+    /// <summary>One content of one version of a group's snapshots, verified; null when that version is not retained.</summary>
+    public static async Task<SnapshotCodec.Document?> ReadVersionAsync(
+        ISnapshotStore store, SnapshotLayout layout, string group, string content, long version, SnapshotKey? key, CancellationToken cancellationToken)
+    {
+        var bucket = layout.BucketOf(content);
+        var manifestObject = await store.GetAsync(bucket, SnapshotLayout.VersionManifestKey(group, content, version), null, cancellationToken);
+        if (manifestObject is null)
+        {
+            return null;
+        }
+        var manifest = SnapshotCodec.ParseManifest(manifestObject.Data);
+        var data = await store.GetAsync(bucket, manifest.Object, null, cancellationToken)
+            ?? throw new SnapshotRejectedException(SnapshotRejection.SizeMismatch, $"object {manifest.Object} named by the manifest of version {version} is missing");
+        return SnapshotCodec.Decode(manifest, data.Data, group, content, key);
+    }
 }
 
 /// <summary>What a poll found.</summary>

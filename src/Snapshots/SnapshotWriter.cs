@@ -72,19 +72,8 @@ public sealed class SnapshotWriter(ISnapshotStore store, SnapshotLayout layout, 
     }
 
     /// <summary>Reads and verifies one retained version; null when it is not retained.</summary>
-    public async Task<SnapshotCodec.Document?> ReadVersionAsync(string group, string content, long version, CancellationToken cancellationToken)
-    {
-        var bucket = layout.BucketOf(content);
-        var manifestObject = await store.GetAsync(bucket, SnapshotLayout.VersionManifestKey(group, content, version), null, cancellationToken);
-        if (manifestObject is null)
-        {
-            return null;
-        }
-        var manifest = SnapshotCodec.ParseManifest(manifestObject.Data);
-        var data = await store.GetAsync(bucket, manifest.Object, null, cancellationToken)
-            ?? throw new SnapshotRejectedException(SnapshotRejection.SizeMismatch, $"object {manifest.Object} named by the manifest of version {version} is missing");
-        return SnapshotCodec.Decode(manifest, data.Data, group, content, key);
-    }
+    public Task<SnapshotCodec.Document?> ReadVersionAsync(string group, string content, long version, CancellationToken cancellationToken) =>
+        SnapshotReader.ReadVersionAsync(store, layout, group, content, version, key, cancellationToken);
 
     private async Task PruneAsync(string group, string content, long current, CancellationToken cancellationToken)
     {

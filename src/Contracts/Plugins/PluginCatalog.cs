@@ -15,7 +15,7 @@ public static class PluginCatalog
         [
             new("cors", 4000, Cors()),
             new("ip-restriction", 3000, IpRestriction()),
-            new("key-auth", 2500, KeyAuth(), new ObjectSchema(("key", S.Str(1, 1024))) { Required = ["key"] }),
+            new("key-auth", 2500, KeyAuth(), new ObjectSchema(("key", S.Str(1, 1024))) { Required = ["key"] }, EncryptFields: ["key"]),
             new("proxy-rewrite", 1008, ProxyRewrite()),
             new("limit-count", 1002, LimitCount()),
             new("response-rewrite", 899, ResponseRewrite()),

@@ -10,7 +10,8 @@ namespace OrleansGateway.Contracts.Plugins;
 /// For an authentication plugin, the schema of the credential a consumer holds; null for other plugins, which a consumer
 /// (or consumer group) configures with <paramref name="Schema"/> and which then apply to its requests.
 /// </param>
-public sealed record PluginDefinition(string Name, int Priority, Schema Schema, Schema? ConsumerSchema = null)
+/// <param name="EncryptFields">Its secret fields (APISIX's <c>encrypt_fields</c>), stored encrypted with the group's keyring.</param>
+public sealed record PluginDefinition(string Name, int Priority, Schema Schema, Schema? ConsumerSchema = null, IReadOnlyList<string>? EncryptFields = null)
 {
     /// <summary>An authentication plugin: it finds the consumer; its configuration on a consumer is a credential.</summary>
     public bool IsAuth => ConsumerSchema is not null;

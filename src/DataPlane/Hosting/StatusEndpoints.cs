@@ -43,6 +43,7 @@ public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder hold
             ["routes"] = current.Routes.Count,
             ["control_plane_connected"] = status.ControlPlaneConnected,
             ["control_plane_error"] = status.ControlPlaneError,
+            ["apply_error"] = status.ApplyError,
             ["last_poll"] = status.LastPollAt is null ? null : new Dictionary<string, object?>
             {
                 ["at"] = status.LastPollAt,

@@ -1,6 +1,7 @@
 using OrleansGateway.Contracts.Resources;
 using System.Text.Json.Nodes;
 using OrleansGateway.Contracts.Plugins;
+using OrleansGateway.Contracts.Security;
 
 namespace OrleansGateway.DataPlane.Plugins;
 
@@ -18,14 +19,16 @@ public sealed class ConsumerIndex
 
     /// <param name="consumers">Every consumer.</param>
     /// <param name="groupOf">A consumer group by id, null when there is none.</param>
-    public static ConsumerIndex Build(IEnumerable<JsonObject> consumers, Func<string, JsonObject?> groupOf)
+    /// <param name="cipher">Opens encrypted keys; a key that does not open throws <see cref="FieldDecryptionException"/>.</param>
+    public static ConsumerIndex Build(IEnumerable<JsonObject> consumers, Func<string, JsonObject?> groupOf, FieldCipher? cipher = null)
     {
         var byKey = new Dictionary<string, ConsumerEntry>(StringComparer.Ordinal);
         foreach (var consumer in consumers)
         {
             if (consumer["plugins"]?["key-auth"]?["key"] is JsonValue key)
             {
-                byKey[key.GetValue<string>()] = Entry(consumer, groupOf);
+                var username = consumer["username"]!.GetValue<string>();
+                byKey[SecretValues.Open(key.GetValue<string>(), cipher, $"consumers \"{username}\" plugins.key-auth.key")] = Entry(consumer, groupOf);
             }
         }
         return new ConsumerIndex(byKey);

@@ -63,9 +63,9 @@ public sealed class ProxyConfig
         Upstreams = ShardedMap<UpstreamDefinition>.Empty, Resources = ResourceSet.Empty,
     };
 
-    /// <summary>Compiles a group's resources in the standalone shape (a snapshot or the cache).</summary>
-    public static ProxyConfig Build(string resourcesJson, long version, string source, DateTimeOffset now, TimeProvider? time = null, ProxyConfig? previous = null) =>
-        Build(ResourceSet.FromStandaloneJson(resourcesJson, version), source, now, time, previous);
+    /// <summary>Compiles a group's resources in the standalone shape (a snapshot or the cache) with its instance configuration.</summary>
+    public static ProxyConfig Build(string resourcesJson, long version, string source, DateTimeOffset now, TimeProvider? time = null, ProxyConfig? previous = null, string configJson = "{}") =>
+        Build(ResourceSet.FromStandaloneJson(resourcesJson, version, configJson), source, now, time, previous);
 
     /// <summary>
     /// Compiles a group's resources (already validated by the control plane). Routes whose text and service text equal
@@ -79,7 +79,7 @@ public sealed class ProxyConfig
         {
             var upstream = ResourceSet.Parse(json);
             var key = $"upstreams/{ResourceIds.Text(upstream["id"])}";
-            upstreams[key] = ReuseUpstream(previous, key, json, set) ?? UpstreamDefinition.Parse(key, upstream, json, SslJson(set));
+            upstreams[key] = ReuseUpstream(previous, key, json, set) ?? UpstreamDefinition.Parse(key, upstream, json, SslJson(set), set.Cipher);
         }
         // Each service parsed once, here: its routes inherit from the parsed object.
         var services = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
@@ -128,7 +128,7 @@ public sealed class ProxyConfig
         if (owner["upstream"] is JsonObject inline)
         {
             var key = $"{kind}/{ResourceIds.Text(owner["id"])}";
-            upstreams[key] = ReuseUpstream(previous, key, ownerJson, set) ?? UpstreamDefinition.Parse(key, inline, ownerJson, SslJson(set));
+            upstreams[key] = ReuseUpstream(previous, key, ownerJson, set) ?? UpstreamDefinition.Parse(key, inline, ownerJson, SslJson(set), set.Cipher);
         }
     }
 
@@ -169,7 +169,7 @@ public sealed class ProxyConfig
             }
             else
             {
-                upstreams[key] = ReuseUpstream(this, key, json!, set) ?? UpstreamDefinition.Parse(key, definition, json!, SslJson(set));
+                upstreams[key] = ReuseUpstream(this, key, json!, set) ?? UpstreamDefinition.Parse(key, definition, json!, SslJson(set), set.Cipher);
             }
         }
 
@@ -248,7 +248,7 @@ public sealed class ProxyConfig
     {
         var groups = new Dictionary<string, JsonObject?>(StringComparer.Ordinal); // a group's consumers share one parse
         return ConsumerIndex.Build(set.Of(ResourceKind.Consumer),
-            id => groups.TryGetValue(id, out var group) ? group : groups[id] = set.Get(ResourceKind.ConsumerGroup, id));
+            id => groups.TryGetValue(id, out var group) ? group : groups[id] = set.Get(ResourceKind.ConsumerGroup, id), set.Cipher);
     }
 
     private static void Add(ShardedMap<CompiledEntry>.Builder compiled, ShardedMap<PluginChain>.Builder routePlugins, string id, CompiledEntry entry)

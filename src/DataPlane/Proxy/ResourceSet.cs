@@ -17,13 +17,30 @@ public sealed class ResourceSet
 {
     private readonly Dictionary<ResourceKind, ShardedMap<string>> _items;
 
-    private ResourceSet(Dictionary<ResourceKind, ShardedMap<string>> items, long version)
+    private ResourceSet(Dictionary<ResourceKind, ShardedMap<string>> items, long version, string configJson = "{}")
     {
         _items = items;
         Version = version;
+        ConfigJson = configJson;
     }
 
     public long Version { get; }
+
+    /// <summary>The group's instance configuration (its keyring opens the encrypted secrets).</summary>
+    public string ConfigJson { get; }
+
+    /// <summary>The cipher of the configuration's keyring (null: none), made once per configuration.</summary>
+    public OrleansGateway.Contracts.Security.FieldCipher? Cipher => _cipherMade ? _cipher : MakeCipher();
+
+    private OrleansGateway.Contracts.Security.FieldCipher? _cipher;
+    private bool _cipherMade;
+
+    private OrleansGateway.Contracts.Security.FieldCipher? MakeCipher()
+    {
+        _cipher = OrleansGateway.Contracts.Security.FieldCipher.FromConfig(ConfigJson);
+        _cipherMade = true;
+        return _cipher;
+    }
 
     public static ResourceSet Empty { get; } = new(ResourceKinds.All.ToDictionary(k => k, _ => ShardedMap<string>.Empty), 0);
 
@@ -44,8 +61,8 @@ public sealed class ResourceSet
 
     public static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
 
-    /// <summary>From APISIX's standalone shape (a snapshot, the local cache).</summary>
-    public static ResourceSet FromStandaloneJson(string json, long version)
+    /// <summary>From APISIX's standalone shape (a snapshot, the local cache), with the instance configuration.</summary>
+    public static ResourceSet FromStandaloneJson(string json, long version, string configJson = "{}")
     {
         using var document = JsonDocument.Parse(json);
         var maps = NewMaps();
@@ -63,7 +80,7 @@ public sealed class ResourceSet
                 }
             }
         }
-        return new ResourceSet(Freeze(maps), version);
+        return new ResourceSet(Freeze(maps), version, configJson);
     }
 
     /// <summary>From a full load from the control plane.</summary>
@@ -77,7 +94,7 @@ public sealed class ResourceSet
                 map[resource.Id] = resource.Json;
             }
         }
-        return new ResourceSet(Freeze(maps), export.Version);
+        return new ResourceSet(Freeze(maps), export.Version, export.ConfigJson);
     }
 
     /// <summary>
@@ -86,6 +103,11 @@ public sealed class ResourceSet
     /// </summary>
     public ResourceSet With(ChangeSet changes)
     {
+        if (changes.ConfigChanged)
+        {
+            // The change does not carry the new instance configuration (a keyring): only a full load does.
+            throw new InvalidOperationException($"version {changes.ToVersion} changed the instance configuration: a full load is needed");
+        }
         var builders = new Dictionary<ResourceKind, ShardedMap<string>.Builder>();
         ShardedMap<string>.Builder For(ResourceKind kind) =>
             builders.TryGetValue(kind, out var b) ? b : builders[kind] = _items[kind].ToBuilder();
@@ -103,7 +125,7 @@ public sealed class ResourceSet
         {
             maps[kind] = builder.Build();
         }
-        return new ResourceSet(maps, changes.ToVersion);
+        return new ResourceSet(maps, changes.ToVersion, ConfigJson) { _cipher = Cipher, _cipherMade = true };
     }
 
     /// <summary>The standalone shape, for the local cache (the stored text as it is, no re-serialization).</summary>

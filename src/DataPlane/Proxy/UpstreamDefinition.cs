@@ -69,7 +69,8 @@ public sealed class UpstreamDefinition
     /// Reads a validated upstream value (inline or stored); <paramref name="key"/> names it for pools and logs;
     /// <paramref name="sslJson"/> finds an ssl's stored text by id (for <c>tls.client_cert_id</c>).
     /// </summary>
-    public static UpstreamDefinition Parse(string key, JsonObject value, string? sourceJson = null, Func<string, string?>? sslJson = null)
+    public static UpstreamDefinition Parse(
+        string key, JsonObject value, string? sourceJson = null, Func<string, string?>? sslJson = null, Contracts.Security.FieldCipher? cipher = null)
     {
         var nodes = new List<UpstreamNode>();
         switch (value["nodes"])
@@ -93,7 +94,7 @@ public sealed class UpstreamDefinition
         var tls = value["tls"] as JsonObject;
         var certId = ResourceIds.Text(tls?["client_cert_id"]);
         var certSsl = certId is null ? null : sslJson?.Invoke(certId);
-        var (certificate, certError) = UpstreamTls.ClientCertificate(tls, certId, certSsl);
+        var (certificate, certError) = UpstreamTls.ClientCertificate(tls, certId, certSsl, cipher, key);
         return new UpstreamDefinition
         {
             VerifyTls = tls?["verify"]?.GetValue<bool>() ?? false,

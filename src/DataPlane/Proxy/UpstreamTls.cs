@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Security;
 using OrleansGateway.Contracts.Validation;
 
 namespace OrleansGateway.DataPlane.Proxy;
@@ -14,7 +15,11 @@ namespace OrleansGateway.DataPlane.Proxy;
 public static class UpstreamTls
 {
     /// <summary>The certificate with its key, or why there is none although one is configured.</summary>
-    public static (X509Certificate2? Certificate, string? Error) ClientCertificate(JsonObject? tls, string? certId, string? sslJson)
+    /// <remarks>
+    /// An encrypted key is opened with <paramref name="cipher"/>; one that does not open throws
+    /// <see cref="FieldDecryptionException"/>, so the whole version is refused and the served one stays.
+    /// </remarks>
+    public static (X509Certificate2? Certificate, string? Error) ClientCertificate(JsonObject? tls, string? certId, string? sslJson, FieldCipher? cipher, string upstream)
     {
         string? cert, key;
         if (certId is not null)
@@ -34,11 +39,12 @@ public static class UpstreamTls
         {
             return (null, null);
         }
+        key = SecretValues.Open(key, cipher, certId is null ? $"{upstream} tls.client_key" : $"ssls \"{certId}\" key");
         try
         {
             return (X509Certificate2.CreateFromPem(Resolve(cert), Resolve(key)), null);
         }
-        catch (Exception e) when (e is CryptographicException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or InvalidOperationException && e is not FieldDecryptionException)
         {
             return (null, $"the client certificate cannot be used: {e.Message}");
         }

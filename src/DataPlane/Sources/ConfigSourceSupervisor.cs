@@ -1,3 +1,4 @@
+using OrleansGateway.Contracts.Security;
 using System.Collections.Concurrent;
 using OrleansGateway.Configuration;
 using OrleansGateway.Contracts.Feed;
@@ -353,6 +354,10 @@ public sealed class ConfigSourceSupervisor(
 
     private bool ApplyPushed(ChangeSet delta)
     {
+        if (delta.ConfigChanged)
+        {
+            return false; // a new instance configuration (keyring) comes only with a full load: ask for one
+        }
         var current = holder.Current;
         using var activity = _tracing.StartApply(Group, "control_plane", "a push", current.Version);
         try
@@ -437,7 +442,7 @@ public sealed class ConfigSourceSupervisor(
             ProxyConfig? next = null;
             long cpVersion;
             var changes = current.Source == "empty" ? null : await grain.GetChangesSince(current.Version).WaitAsync(CallTimeout);
-            if (changes is { ResetRequired: false })
+            if (changes is { ResetRequired: false, ConfigChanged: false })
             {
                 cpVersion = changes.ToVersion;
                 if (changes.ToVersion > current.Version)
@@ -454,7 +459,8 @@ public sealed class ConfigSourceSupervisor(
                     next = ProxyConfig.Build(ResourceSet.FromExport(export), "control_plane", time.GetUtcNow(), time, previous: current);
                 }
             }
-            var applied = Serve(next, activity, why, changes is { ResetRequired: false } ? "changes" : "full load");
+            var applied = Serve(next, activity, why, changes is { ResetRequired: false, ConfigChanged: false } ? "changes" : "full load");
+            status.SetApplyError(null);
             if (!applied && cpVersion < current.Version)
             {
                 logger.LogWarning("The control plane has group {Group} at version {CpVersion}, older than the served {Version}; keeping the served one",
@@ -467,6 +473,10 @@ public sealed class ConfigSourceSupervisor(
         {
             DataPlaneTracing.Finish(activity, null, failed: true);
             _lastLoadError = $"could not load group {Group}: {e.GetType().Name}: {e.Message}";
+            if (e is FieldDecryptionException)
+            {
+                status.SetApplyError($"version from the control plane refused: {e.Message}");
+            }
             if (!quiet)
             {
                 logger.LogWarning("Could not load group {Group} from the control plane: {Message}", Group, e.Message);

@@ -36,6 +36,20 @@ public sealed class DataPlaneStatus
         }
     }
 
+    /// <summary>
+    /// Why the last configuration received was refused although it arrived whole (its encrypted secrets do not open
+    /// with the keyring it came with), until one is applied; the served version stays.
+    /// </summary>
+    public string? ApplyError { get; private set; }
+
+    public void SetApplyError(string? why)
+    {
+        lock (_lock)
+        {
+            ApplyError = why;
+        }
+    }
+
     /// <summary>The last time the source confirmed the served configuration current (a CP answer, a store poll).</summary>
     /// <remarks>Read under the lock: a nullable <see cref="DateTimeOffset"/> is not read or written atomically.</remarks>
     public DateTimeOffset? LastSyncAt

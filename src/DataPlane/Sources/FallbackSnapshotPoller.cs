@@ -1,3 +1,4 @@
+using OrleansGateway.Contracts.Security;
 using OrleansGateway.Contracts.Snapshots;
 using OrleansGateway.DataPlane.Proxy;
 using OrleansGateway.Snapshots;
@@ -36,8 +37,23 @@ public sealed class FallbackSnapshotPoller(
             }
             var document = result.Document!;
             using var activity = Observability.DataPlaneTracing.Start(document.Group, source, "a newer snapshot", holder.Current.Version);
-            // Unchanged routes and upstreams are kept from the served version (upstreams with their health state).
-            var config = ProxyConfig.Build(document.DataJson, document.Version, source, now, previous: holder.Current);
+            // The instance configuration of the same version holds the keyring that opens its encrypted secrets.
+            var instance = await reader.ReadVersionAsync(SnapshotLayout.Config, document.Version, cancellationToken);
+            ProxyConfig config;
+            try
+            {
+                // Unchanged routes and upstreams are kept from the served version (upstreams with their health state).
+                config = ProxyConfig.Build(document.DataJson, document.Version, source, now, previous: holder.Current, configJson: instance?.DataJson ?? "{}");
+            }
+            catch (FieldDecryptionException e)
+            {
+                var why = instance is null ? $"{e.Message} (its instance configuration, with the keyring, is not in the config bucket)" : e.Message;
+                Observability.DataPlaneTracing.Finish(activity, null, failed: true);
+                logger.LogError("Refused snapshot version {Version} of group {Group}: {Reason}; still serving version {Served}", document.Version, document.Group, why, holder.Current.Version);
+                status.RecordPoll(now, "refused", why);
+                status.SetApplyError($"snapshot version {document.Version} refused: {why}");
+                return;
+            }
             var applied = holder.TryApply(config);
             Observability.DataPlaneTracing.Finish(activity, applied ? config.Version : null);
             if (applied)
@@ -46,6 +62,7 @@ public sealed class FallbackSnapshotPoller(
                     document.Version, document.Group, config.Routes.Count, source);
             }
             status.RecordPoll(now, "newer");
+            status.SetApplyError(null);
         }
         catch (SnapshotRejectedException e)
         {

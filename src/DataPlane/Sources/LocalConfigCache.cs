@@ -180,7 +180,13 @@ public sealed class LocalConfigCache(string dataDir, string group)
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         CloseJournal();
         var temp = Path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        // Readable by this user only: it holds the keyring that opens the encrypted secrets.
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var stream = new FileStream(temp, options))
         using (var writer = new Utf8JsonWriter(stream))
         {
             writer.WriteStartObject();
@@ -189,6 +195,9 @@ public sealed class LocalConfigCache(string dataDir, string group)
             writer.WriteString("source", config.Source);
             writer.WritePropertyName("resources");
             config.Resources.WriteStandalone(writer);
+            // The instance configuration, whose keyring opens the encrypted secrets of the resources above.
+            writer.WritePropertyName("config");
+            writer.WriteRawValue(config.Resources.ConfigJson, skipInputValidation: true);
             writer.WriteEndObject();
             writer.Flush();
             stream.Flush(flushToDisk: true);
@@ -235,7 +244,8 @@ public sealed class LocalConfigCache(string dataDir, string group)
                 problem = $"cache {Path} belongs to group {json["group"]}, not {group}";
                 return null;
             }
-            config = ProxyConfig.Build(json["resources"]!.ToJsonString(), json["version"]!.GetValue<long>(), "cache", now);
+            config = ProxyConfig.Build(json["resources"]!.ToJsonString(), json["version"]!.GetValue<long>(), "cache", now,
+                configJson: json["config"]?.ToJsonString() ?? "{}");
         }
         catch (Exception e) when (e is JsonException or IOException or InvalidOperationException or NullReferenceException or FormatException)
         {

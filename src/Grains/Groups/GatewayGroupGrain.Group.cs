@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Security;
 using OrleansGateway.Contracts.Validation;
 using OrleansGateway.Grains.Storage;
 
@@ -13,7 +14,11 @@ namespace OrleansGateway.Grains.Groups;
 public sealed partial class GatewayGroupGrain
 {
     private static readonly ObjectSchema InstanceConfigSchema = new(
-        ("keyring", new ObjectSchema { AllowUnknown = true }),
+        ("data_encryption", new ObjectSchema(
+            ("enable_encrypt_fields", S.Bool()),
+            // Keys of at least 16 characters (APISIX's 16 and 32 included); the first encrypts, every one decrypts.
+            ("keyring", S.Arr(S.Str(16, 256), min: 1, unique: true)))),
+        ("keyring", new ObjectSchema { AllowUnknown = true }), // accepted from earlier versions; the keyring is data_encryption's
         ("discovery", new ObjectSchema { AllowUnknown = true }));
 
     public Task<GroupExport> Export() =>
@@ -67,6 +72,21 @@ public sealed partial class GatewayGroupGrain
         {
             return AdminResult.Fail(400, parseError!, _group.Version);
         }
+        if (configJson is not null)
+        {
+            if (CheckConfig(configJson, out configJson) is { } configError)
+            {
+                return AdminResult.Fail(400, configError, _group.Version);
+            }
+            configJson = KeepKeyring(configJson, _group.ConfigJson);
+        }
+        // Secrets are validated in clear: encrypted ones are opened with the keyring they were sealed with (a
+        // restore's own, else this group's), and sealed again with the group's keyring as they are stored.
+        var cipher = configJson is null ? Cipher : FieldCipher.FromConfig(configJson);
+        if (OpenSecrets(json, cipher) is { } secretError)
+        {
+            return AdminResult.Fail(400, secretError, _group.Version);
+        }
         var set = BulkConfig.Read(json, allowDangling, out var error);
         if (set is null)
         {
@@ -76,14 +96,10 @@ public sealed partial class GatewayGroupGrain
         {
             return AdminResult.Fail(409, $"stale configuration: conf_version {conf} is lower than the group's version {_group.Version}", _group.Version);
         }
-        if (configJson is not null && CheckConfig(configJson, out configJson) is { } configError)
-        {
-            return AdminResult.Fail(400, configError, _group.Version);
-        }
         var previous = _group.Version;
         var version = previous + 1;
         var now = Now;
-        var stored = set.Items.Select(item => ToStored(item, version, now)).ToList();
+        var stored = set.Items.Select(item => ToStored(item, version, now, cipher)).ToList();
         var (outcome, _) = await CommitAsync(stored, [], [new ChangeRecord(version, ChangeKind.Reset, ResourceKind.Route, "*")], replaceAll: true, configJson: configJson);
         if (outcome != CommitOutcome.Committed)
         {
@@ -124,8 +140,26 @@ public sealed partial class GatewayGroupGrain
         return null;
     }
 
-    private StoredResource ToStored(BulkConfig.Item item, long version, long now)
+    /// <summary>Opens the encrypted secrets of every item of a standalone set in place; null, or why one does not open.</summary>
+    private static string? OpenSecrets(JsonObject set, FieldCipher? cipher)
     {
+        foreach (var kind in ResourceKinds.All)
+        {
+            foreach (var item in (set[kind.PathName()] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var id = item[kind.IdField()] is JsonValue v ? v.ToString() : "?";
+                if (SecretValues.Decrypt(kind, id, item, cipher) is { } error)
+                {
+                    return error;
+                }
+            }
+        }
+        return null;
+    }
+
+    private StoredResource ToStored(BulkConfig.Item item, long version, long now, FieldCipher? cipher)
+    {
+        SecretValues.Encrypt(item.Kind, item.Value, cipher);
         var existing = _resources.Get(item.Kind, item.Id);
         item.Value["create_time"] = existing is null ? now : CreateTimeOf(existing) ?? now;
         item.Value["update_time"] = now;
@@ -148,14 +182,10 @@ public sealed partial class GatewayGroupGrain
         {
             return new GroupResult(400, error, Info(_group));
         }
-        var previous = _group.Version;
-        var (outcome, version) = await CommitAsync([], [], [new ChangeRecord(previous + 1, ChangeKind.Config, ResourceKind.Route, "")], configJson: text);
-        if (outcome != CommitOutcome.Committed)
-        {
-            var failure = Failure(outcome);
-            return new GroupResult(failure.Status, failure.Error, _group is null ? null : Info(_group));
-        }
-        Publish(version, previous, reset: false, Activity.Current?.Context ?? default, new ChangeSet(GroupId, previous, version, false, [], [], ConfigChanged: true));
-        return new GroupResult(200, null, Info(_group), text);
+        text = KeepKeyring(text, _group.ConfigJson);
+        var result = await CommitConfigAsync(text);
+        return result.Error is not null
+            ? new GroupResult(result.Status, result.Error, _group is null ? null : Info(_group))
+            : new GroupResult(200, null, Info(_group), text);
     }
 }

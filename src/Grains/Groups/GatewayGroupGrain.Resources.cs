@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Security;
 using OrleansGateway.Contracts.Validation;
 using OrleansGateway.Grains.Storage;
 
@@ -206,6 +207,11 @@ public sealed partial class GatewayGroupGrain
                 return AdminResult.Fail(400, $"invalid configuration: property \"{name}\" validation failed: {timeError}", group.Version);
             }
         }
+        // Secrets are checked in clear: an encrypted one (read back from this group, or a PATCH's stored value) is opened.
+        if (SecretValues.Decrypt(kind, id, value, Cipher) is { } decryptError)
+        {
+            return AdminResult.Fail(400, decryptError, group.Version);
+        }
         if (ResourceValidator.Validate(kind, id, value) is { } error)
         {
             return AdminResult.Fail(400, error, group.Version);
@@ -238,6 +244,7 @@ public sealed partial class GatewayGroupGrain
         }
         var version = ++_assigned;
         var now = Now;
+        SecretValues.Encrypt(kind, value, Cipher);
         value["create_time"] = createTime ?? (existing is null ? now : CreateTimeOf(existing) ?? now);
         value["update_time"] = updateTime ?? now;
         var stored = new StoredResource(kind, id, value.ToJsonString(), existing?.CreatedIndex ?? version, version);

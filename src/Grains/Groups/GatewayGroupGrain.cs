@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.Resources;
+using OrleansGateway.Contracts.Security;
 using OrleansGateway.Contracts.Feed;
 using OrleansGateway.Grains.Feed;
 using OrleansGateway.Grains.Observability;
@@ -53,6 +54,7 @@ public sealed partial class GatewayGroupGrain(
         {
             await CreateRecordAsync("default", "the default gateway group", cancellationToken);
         }
+        await EnsureKeyringAsync();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -75,7 +77,12 @@ public sealed partial class GatewayGroupGrain(
         }
         // Effectively for the life of the silo (an explicit deactivation, as on delete, still takes effect).
         DelayDeactivation(TimeSpan.FromDays(3650));
-        _resources.Load(await store.LoadResourcesAsync(GroupId, cancellationToken));
+        var cipher = Cipher;
+        foreach (var problem in _resources.Load(await store.LoadResourcesAsync(GroupId, cancellationToken),
+            (resource, value) => SecretValues.Decrypt(resource.Kind, resource.Id, value, cipher)))
+        {
+            logger.LogError("Gateway group {Group}: {Problem}; its credential is not checked for uniqueness until it is written again", GroupId, problem);
+        }
         _changes.Load(await store.LoadRecentChangesAsync(GroupId, _changes.Capacity, cancellationToken));
         metrics.GroupVersion(GroupId, _group.Version);
         logger.LogInformation("Loaded gateway group {Group} at version {Version} with {Count} resources", GroupId, _group.Version, _resources.Count);
@@ -85,7 +92,7 @@ public sealed partial class GatewayGroupGrain(
     private async Task<bool> CreateRecordAsync(string? name, string? description, CancellationToken cancellationToken)
     {
         var now = Now;
-        var record = new GroupRecord(GroupId, name ?? GroupId, description ?? "", 0, now, now, "{}");
+        var record = new GroupRecord(GroupId, name ?? GroupId, description ?? "", 0, now, now, NewConfigJson());
         var created = await store.CreateGroupAsync(record, cancellationToken);
         await LoadAsync(cancellationToken);
         return created;

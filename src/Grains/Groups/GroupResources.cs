@@ -43,14 +43,27 @@ internal sealed class GroupResources
             ? set.OrderBy(k => k.Kind).ThenBy(k => k.Id, StringComparer.Ordinal).Take(max).ToList()
             : [];
 
-    public void Load(IEnumerable<StoredResource> resources)
+    /// <summary>
+    /// Indexes stored resources; <paramref name="open"/> opens a value's encrypted secrets (credentials are unique in
+    /// clear) and answers why it could not, which is logged by the caller and leaves that value's credentials out.
+    /// </summary>
+    public IReadOnlyList<string> Load(IEnumerable<StoredResource> resources, Func<StoredResource, JsonObject, string?> open)
     {
+        var problems = new List<string>();
         foreach (var resource in resources)
         {
             var value = JsonNode.Parse(resource.Json)!.AsObject();
+            if (open(resource, value) is { } problem)
+            {
+                problems.Add(problem);
+            }
             Upsert(resource, ResourceValidator.References(resource.Kind, value), ResourceValidator.UniqueCredentials(resource.Kind, value));
         }
+        return problems;
     }
+
+    /// <summary>Replaces a stored resource's text (and version) only: what it refers to and its credentials are unchanged.</summary>
+    public void ReplaceText(StoredResource resource) => _items[resource.Kind][resource.Id] = resource;
 
     /// <summary>The consumer that holds <paramref name="credential"/>, other than <paramref name="except"/>, if any.</summary>
     public string? CredentialOwner(string credential, string except) =>

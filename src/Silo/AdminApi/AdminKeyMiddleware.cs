@@ -34,8 +34,14 @@ public sealed class AdminKeyMiddleware(RequestDelegate next, AdminKeyStore keys)
         {
             return Refuse(context, "invalid method for role viewer");
         }
+        context.Items[RoleItem] = key.Role;
         return next(context);
     }
+
+    private const string RoleItem = "og.admin.role";
+
+    /// <summary>The role of the key that authorized this request (<c>admin</c>, <c>viewer</c>), or null.</summary>
+    public static string? RoleOf(HttpContext context) => context.Items.TryGetValue(RoleItem, out var role) ? role as string : null;
 
     private static Task Refuse(HttpContext context, string reason) =>
         AdminResponses.Error(401, AdminErrors.Described(Failed, reason)).ExecuteAsync(context);

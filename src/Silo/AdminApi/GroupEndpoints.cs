@@ -22,7 +22,8 @@ public static class GroupEndpoints
         groups.MapPost("/", CreateAsync);
         groups.MapGet("/{id}", async (string id, IGrainFactory grains) => GroupResponse(await grains.GetGrain<IGatewayGroupGrain>(id).GetInfo()));
         groups.MapDelete("/{id}", async (string id, IGrainFactory grains) => GroupResponse(await grains.GetGrain<IGatewayGroupGrain>(id).DeleteGroup()));
-        groups.MapGet("/{id}/config", async (string id, IGrainFactory grains) => ConfigResponse(await grains.GetGrain<IGatewayGroupGrain>(id).GetConfig()));
+        groups.MapGet("/{id}/config", async (string id, HttpContext context, IGrainFactory grains) =>
+            ConfigResponse(await grains.GetGrain<IGatewayGroupGrain>(id).GetConfig(), context));
         groups.MapPut("/{id}/config", PutConfigAsync);
         groups.MapGet("/{id}/export", ExportAsync);
         groups.MapGet("/{id}/instances", InstancesAsync);
@@ -73,10 +74,10 @@ public static class GroupEndpoints
     private static async Task<IResult> PutConfigAsync(string id, HttpRequest request, IGrainFactory grains, GatewayConfig config)
     {
         var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
-        return bodyError ?? ConfigResponse(await grains.GetGrain<IGatewayGroupGrain>(id).PutConfig(body!));
+        return bodyError ?? ConfigResponse(await grains.GetGrain<IGatewayGroupGrain>(id).PutConfig(body!), request.HttpContext);
     }
 
-    private static async Task<IResult> ExportAsync(string id, IGrainFactory grains)
+    private static async Task<IResult> ExportAsync(string id, HttpContext context, IGrainFactory grains)
     {
         if (await MissingGroupAsync(grains, id) is { } missing)
         {
@@ -89,7 +90,7 @@ public static class GroupEndpoints
             w.WriteString("gateway_group_id", export.Group);
             w.WriteNumber("version", export.Version);
             w.WritePropertyName("config");
-            w.WriteRawValue(export.ConfigJson, skipInputValidation: true);
+            w.WriteRawValue(ForCaller(export.ConfigJson, context), skipInputValidation: true);
             w.WritePropertyName("resources");
             StandaloneConfig.Write(w, export, withoutPrivateKeys: true);
             w.WriteEndObject();
@@ -193,7 +194,23 @@ public static class GroupEndpoints
             ? AdminResponses.Error(result.Status, result.Error)
             : AdminResponses.Json(result.Status, w => AdminResponses.WriteGroup(w, result.Group!));
 
-    private static IResult ConfigResponse(GroupResult result) =>
+    /// <summary>
+    /// An instance configuration as the caller may read it: the keyring (a secret: it opens every encrypted field) only
+    /// for admin keys; a viewer sees how many keys it holds.
+    /// </summary>
+    private static string ForCaller(string configJson, HttpContext context)
+    {
+        if (AdminKeyMiddleware.RoleOf(context) == "admin" || JsonNode.Parse(configJson)?["data_encryption"] is not JsonObject settings
+            || settings["keyring"] is not JsonArray keyring)
+        {
+            return configJson;
+        }
+        var config = JsonNode.Parse(configJson)!.AsObject();
+        config["data_encryption"]!["keyring"] = $"hidden from role viewer ({keyring.Count} keys)";
+        return config.ToJsonString();
+    }
+
+    private static IResult ConfigResponse(GroupResult result, HttpContext context) =>
         result.Error is not null
             ? AdminResponses.Error(result.Status, result.Error)
             : AdminResponses.Json(200, w =>
@@ -202,7 +219,7 @@ public static class GroupEndpoints
                 w.WriteString("gateway_group_id", result.Group!.Id);
                 w.WriteNumber("version", result.Group.Version);
                 w.WritePropertyName("config");
-                w.WriteRawValue(result.ConfigJson ?? "{}", skipInputValidation: true);
+                w.WriteRawValue(ForCaller(result.ConfigJson ?? "{}", context), skipInputValidation: true);
                 w.WriteEndObject();
             });
 }

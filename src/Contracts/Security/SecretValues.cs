@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using OrleansGateway.Contracts.Resources;
+
+namespace OrleansGateway.Contracts.Security;
+
+/// <summary>Encrypts and decrypts the <see cref="SecretFields"/> of one resource value in place.</summary>
+public static class SecretValues
+{
+    /// <summary>
+    /// Opens every encrypted secret of <paramref name="value"/>; null when all opened (or none was encrypted), else
+    /// why not, naming the resource and the field. A secret in clear stays as it is.
+    /// </summary>
+    public static string? Decrypt(ResourceKind kind, string id, JsonObject value, FieldCipher? cipher)
+    {
+        string? error = null;
+        SecretFields.Map(kind, value, (path, text) =>
+        {
+            if (!FieldCipher.IsEncrypted(text) || error is not null)
+            {
+                return text;
+            }
+            if (cipher is not null && cipher.TryDecrypt(text, out var plain))
+            {
+                return plain;
+            }
+            error = cipher is null
+                ? $"cannot decrypt {kind.PathName()} \"{id}\" {path}: the gateway group has no keyring"
+                : $"cannot decrypt {kind.PathName()} \"{id}\" {path}: no key of the gateway group's keyring ({cipher.KeyCount}) opens it";
+            return text;
+        });
+        return error;
+    }
+
+    /// <summary>Encrypts every secret of <paramref name="value"/> held in clear, when <paramref name="cipher"/> encrypts.</summary>
+    public static void Encrypt(ResourceKind kind, JsonObject value, FieldCipher? cipher)
+    {
+        if (cipher is not { Encrypts: true })
+        {
+            return;
+        }
+        SecretFields.Map(kind, value, (_, text) => FieldCipher.IsEncrypted(text) ? text : cipher.Encrypt(text));
+    }
+
+    /// <summary>The text of a secret for use: opened when encrypted (throws <see cref="FieldDecryptionException"/> when it cannot be).</summary>
+    public static string Open(string text, FieldCipher? cipher, string what)
+    {
+        if (!FieldCipher.IsEncrypted(text))
+        {
+            return text;
+        }
+        if (cipher is not null && cipher.TryDecrypt(text, out var plain))
+        {
+            return plain;
+        }
+        throw new FieldDecryptionException(cipher is null
+            ? $"cannot decrypt {what}: the configuration has no keyring"
+            : $"cannot decrypt {what}: no key of the keyring ({cipher.KeyCount}) opens it");
+    }
+}
+
+/// <summary>An encrypted secret that the keyring at hand cannot open: the configuration is refused, what is served stays.</summary>
+public sealed class FieldDecryptionException(string message) : InvalidOperationException(message);
