@@ -13,9 +13,10 @@ public static class SecretFields
 {
     /// <summary>
     /// Replaces each secret string of <paramref name="value"/> (a <paramref name="kind"/>) by <paramref name="map"/>
-    /// of its path (<c>plugins.key-auth.key</c>, <c>keys[2]</c>) and text; returns how many there were.
+    /// of its path (<c>plugins.key-auth.key</c>, <c>keys[2]</c>) and text; returns how many there were. With
+    /// <paramref name="pluginsOnly"/>, only the plugins' fields (what APISIX's Admin API reads back in clear).
     /// </summary>
-    public static int Map(ResourceKind kind, JsonObject value, Func<string, string, string> map)
+    public static int Map(ResourceKind kind, JsonObject value, Func<string, string, string> map, bool pluginsOnly = false)
     {
         var count = 0;
         void At(JsonObject? owner, string field, string path)
@@ -39,7 +40,7 @@ public static class SecretFields
                 }
             }
         }
-        switch (kind)
+        switch (pluginsOnly ? default(ResourceKind?) : kind)
         {
             case ResourceKind.Ssl:
                 At(value, "key", "key");

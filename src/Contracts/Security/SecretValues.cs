@@ -38,7 +38,33 @@ public static class SecretValues
         {
             return;
         }
-        SecretFields.Map(kind, value, (_, text) => FieldCipher.IsEncrypted(text) ? text : cipher.Encrypt(text));
+        // A reference to a secret kept elsewhere ($secret://, $env://) is not itself a secret: it stays readable.
+        SecretFields.Map(kind, value, (_, text) =>
+            FieldCipher.IsEncrypted(text) || Validation.SslCertificates.IsSecretReference(text) ? text : cipher.Encrypt(text));
+    }
+
+    /// <summary>
+    /// As APISIX's Admin API reads: a resource's plugin secrets (a consumer's key-auth key) opened for a GET, those that
+    /// open; private keys stay sealed (an ssl's are never read back at all).
+    /// </summary>
+    public static string ReadableJson(ResourceKind kind, string json, FieldCipher? cipher)
+    {
+        if (cipher is null || !json.Contains(FieldCipher.Prefix, StringComparison.Ordinal))
+        {
+            return json;
+        }
+        var value = JsonNode.Parse(json)!.AsObject();
+        var opened = 0;
+        SecretFields.Map(kind, value, (_, text) =>
+        {
+            if (cipher.TryDecrypt(text, out var plain))
+            {
+                opened++;
+                return plain;
+            }
+            return text;
+        }, pluginsOnly: true);
+        return opened == 0 ? json : value.ToJsonString();
     }
 
     /// <summary>The text of a secret for use: opened when encrypted (throws <see cref="FieldDecryptionException"/> when it cannot be).</summary>

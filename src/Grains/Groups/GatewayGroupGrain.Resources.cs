@@ -165,7 +165,7 @@ public sealed partial class GatewayGroupGrain
         var item = _resources.Get(kind, id);
         return Task.FromResult(item is null
             ? AdminResult.Fail(404, $"{kind.Key(id)} not found", _group.Version)
-            : AdminResult.Ok(item, _group.Version));
+            : AdminResult.Ok(Readable(item), _group.Version));
     }
 
     public Task<ResourcePage> List(ResourceKind kind, ListQuery query)
@@ -187,7 +187,7 @@ public sealed partial class GatewayGroupGrain
         {
             page = sorted.Skip((int)Math.Min(int.MaxValue, (query.Page - 1L) * query.PageSize)).Take(query.PageSize).ToList();
         }
-        return Task.FromResult(new ResourcePage(sorted.Count, page, _group.Version));
+        return Task.FromResult(new ResourcePage(sorted.Count, page.Select(Readable).ToList(), _group.Version));
     }
 
     /// <summary>The times a PATCH keeps (its merged <c>create_time</c>; its own <c>update_time</c>, when it gave one).</summary>
@@ -254,6 +254,13 @@ public sealed partial class GatewayGroupGrain
     }
 
     private static readonly Schema TimeSchema = S.Int();
+
+    /// <summary>A resource as a GET answers it: plugin secrets opened, as APISIX's Admin API reads them back.</summary>
+    private StoredResource Readable(StoredResource item)
+    {
+        var json = SecretValues.ReadableJson(item.Kind, item.Json, Cipher);
+        return ReferenceEquals(json, item.Json) ? item : item with { Json = json };
+    }
 
     private static long? CreateTimeOf(StoredResource resource) =>
         JsonNode.Parse(resource.Json)?["create_time"]?.GetValue<long>();

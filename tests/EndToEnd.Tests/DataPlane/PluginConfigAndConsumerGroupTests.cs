@@ -111,6 +111,7 @@ public class PluginConfigAndConsumerGroupTests
             (await Ok(admin.GetAsync("/api/gateway_groups/default/snapshots")))["status"]!["last_version"]?.GetValue<long>() >= version,
             TimeSpan.FromSeconds(20), "a snapshot with the changes");
         var export = await Ok(admin.GetAsync("/apisix/admin/configs"));
+        var instance = (await Ok(admin.GetAsync("/api/gateway_groups/default/config")))["config"]!;
         await silo.DisposeAsync();
         dpEnv["fallback_cp__fallback_after"] = "1s";
         await using (var dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-pc-cg-dp2"), dpEnv))
@@ -119,14 +120,19 @@ public class PluginConfigAndConsumerGroupTests
             Assert.Equal("platinum", (await Get(dp, "/auth", "X-Tier", "vip-key")).Header);
         }
 
-        // A bulk import of the export into another group keeps both kinds and their references.
+        // A bulk import of the export into another group keeps both kinds and their references. Its secrets (the
+        // consumers' keys) are sealed with the first group's keyring: the other group takes that keyring first.
         Assert.Single(export["plugin_configs"]!.AsArray());
         Assert.Single(export["consumer_groups"]!.AsArray());
         var other = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-pc-cg-2"));
         await using (other)
         {
             using var admin2 = other.AdminClient();
+            var foreign = await admin2.PutAsync("/apisix/admin/configs", Json(export.ToJsonString()));
+            Assert.StartsWith("cannot decrypt consumers", JsonNode.Parse(await foreign.Content.ReadAsStringAsync())!["error_msg"]!.GetValue<string>());
+            await Ok(admin2.PutAsync("/api/gateway_groups/default/config", Json(instance.ToJsonString())));
             await Ok(admin2.PutAsync("/apisix/admin/configs", Json(export.ToJsonString())));
+            Assert.Equal("jack-key", (await Ok(admin2.GetAsync("/apisix/admin/consumers/jack")))["value"]!["plugins"]!["key-auth"]!["key"]!.GetValue<string>());
             Assert.Equal("pc", (await Ok(admin2.GetAsync("/apisix/admin/routes/own")))["value"]!["plugin_config_id"]!.GetValue<string>());
             Assert.Equal("gold", (await Ok(admin2.GetAsync("/apisix/admin/consumers/jack")))["value"]!["group_id"]!.GetValue<string>());
             var broken = (JsonObject)export.DeepClone();
