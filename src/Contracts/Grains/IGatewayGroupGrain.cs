@@ -29,6 +29,14 @@ public interface IGatewayGroupGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("Put")]
     Task<AdminResult> Put(ResourceKind kind, string id, string body, long? ifMatch = null);
 
+    /// <summary>
+    /// <c>PUT /apisix/admin/{kind}</c>: as <see cref="Put(ResourceKind, string, string, long?)"/> with the id
+    /// <paramref name="id"/> read from the body, where an integer id stays an integer (as APISIX stores it; an id from
+    /// the path is a string).
+    /// </summary>
+    [AlwaysInterleave, Alias("PutBodyId")]
+    Task<AdminResult> PutWithBodyId(ResourceKind kind, string id, string body);
+
     /// <summary>Creates a resource with a generated id.</summary>
     [AlwaysInterleave, Alias("Post")]
     Task<AdminResult> Post(ResourceKind kind, string body);

@@ -38,16 +38,14 @@ public static class ResourceValidator
 
     /// <summary>
     /// Validates <paramref name="value"/> as a <paramref name="kind"/> whose id comes from the path
-    /// (<paramref name="pathId"/>, null for POST). On success the id field is set.
+    /// (<paramref name="pathId"/>, null for POST). On success the id field is set: the path's text, or with
+    /// <paramref name="keepIdType"/> (the id was read from the body) the body's integer as it came.
     /// </summary>
-    public static string? Validate(ResourceKind kind, string? pathId, JsonObject value)
+    public static string? Validate(ResourceKind kind, string? pathId, JsonObject value, bool keepIdType = false)
     {
+        // Ids keep the JSON type they were given, as APISIX stores them: an integer id (or upstream_id, service_id, …)
+        // stays an integer; everything that reads one takes either (ResourceIds).
         var idField = kind.IdField();
-        foreach (var field in new[] { idField, "upstream_id", "service_id", "plugin_config_id", "group_id" })
-        {
-            IdAsString(value, field);
-        }
-        IdAsString((kind == ResourceKind.Upstream ? value : value["upstream"])?["tls"] as JsonObject, "client_cert_id");
         if (pathId is not null)
         {
             if (ResourceSchemas.IdCheck(kind, pathId) is { } idError)
@@ -58,12 +56,17 @@ public static class ResourceValidator
                     : AdminErrors.Described("invalid configuration: property \"id\" validation failed: object matches none of the required",
                         $"id \"{pathId}\" in the path: {idError}");
             }
-            if (value[idField] is JsonValue bodyId && bodyId.GetValueKind() == JsonValueKind.String && bodyId.GetValue<string>() != pathId)
+            var bodyId = value[idField] as JsonValue;
+            var bodyText = bodyId?.GetValueKind() is JsonValueKind.String or JsonValueKind.Number ? ResourceIds.Text(bodyId) : null;
+            if (bodyText is not null && bodyText != pathId)
             {
                 return AdminErrors.Described(kind == ResourceKind.Consumer ? "wrong username" : $"wrong {kind.Singular()} id",
-                    $"the body says \"{bodyId.GetValue<string>()}\" but the path says \"{pathId}\"");
+                    $"the body says \"{bodyText}\" but the path says \"{pathId}\"");
             }
-            value[idField] = pathId;
+            if (!keepIdType || bodyId?.GetValueKind() != JsonValueKind.Number)
+            {
+                value[idField] = pathId;
+            }
         }
         if (kind == ResourceKind.Route && RouteChecks.BeforeSchema(value) is { } routeError)
         {
@@ -91,16 +94,6 @@ public static class ResourceValidator
             return upstreamError;
         }
         return null;
-    }
-
-    /// <summary>APISIX accepts integer ids; they are strings from here on.</summary>
-    private static void IdAsString(JsonObject? owner, string field)
-    {
-        if (owner?[field] is JsonValue idValue && idValue.GetValueKind() == JsonValueKind.Number && Schema.IsInteger(idValue)
-            && idValue.GetValue<decimal>() >= 1)
-        {
-            owner[field] = idValue.ToJsonString();
-        }
     }
 
     /// <summary>

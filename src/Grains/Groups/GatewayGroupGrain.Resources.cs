@@ -11,9 +11,12 @@ namespace OrleansGateway.Grains.Groups;
 public sealed partial class GatewayGroupGrain
 {
     public Task<AdminResult> Put(ResourceKind kind, string id, string body, long? ifMatch = null) =>
-        TracedAsync("put", kind, id, () => PutCoreAsync(kind, id, body, ifMatch));
+        TracedAsync("put", kind, id, () => PutCoreAsync(kind, id, body, ifMatch, idFromBody: false));
 
-    private async Task<AdminResult> PutCoreAsync(ResourceKind kind, string id, string body, long? ifMatch)
+    public Task<AdminResult> PutWithBodyId(ResourceKind kind, string id, string body) =>
+        TracedAsync("put", kind, id, () => PutCoreAsync(kind, id, body, null, idFromBody: true));
+
+    private async Task<AdminResult> PutCoreAsync(ResourceKind kind, string id, string body, long? ifMatch, bool idFromBody)
     {
         await WaitForBarrierAsync();
         if (_group is null)
@@ -25,7 +28,9 @@ public sealed partial class GatewayGroupGrain
         {
             return AdminResult.Fail(400, parseError!);
         }
-        return ResourceValidator.ForbiddenTimes(value) is { } forbidden ? AdminResult.Fail(400, forbidden) : await WriteAsync(kind, id, value, ifMatch);
+        return ResourceValidator.ForbiddenTimes(value) is { } forbidden
+            ? AdminResult.Fail(400, forbidden)
+            : await WriteAsync(kind, id, value, ifMatch, idFromBody: idFromBody);
     }
 
     public Task<AdminResult> Post(ResourceKind kind, string body) => TracedAsync("post", kind, null, async () =>
@@ -193,7 +198,7 @@ public sealed partial class GatewayGroupGrain
     /// <summary>The times a PATCH keeps (its merged <c>create_time</c>; its own <c>update_time</c>, when it gave one).</summary>
     private sealed record PatchedTimes(JsonNode? CreateTime, JsonNode? UpdateTime);
 
-    private async Task<AdminResult> WriteAsync(ResourceKind kind, string id, JsonObject value, long? ifMatch, PatchedTimes? patched = null)
+    private async Task<AdminResult> WriteAsync(ResourceKind kind, string id, JsonObject value, long? ifMatch, PatchedTimes? patched = null, bool idFromBody = false)
     {
         var group = _group!;
         var createTime = patched?.CreateTime?.DeepClone();
@@ -212,7 +217,7 @@ public sealed partial class GatewayGroupGrain
         {
             return AdminResult.Fail(400, decryptError, group.Version);
         }
-        if (ResourceValidator.Validate(kind, id, value) is { } error)
+        if (ResourceValidator.Validate(kind, id, value, keepIdType: idFromBody) is { } error)
         {
             return AdminResult.Fail(400, error, group.Version);
         }

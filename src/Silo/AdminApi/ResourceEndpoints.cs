@@ -101,7 +101,7 @@ public static class ResourceEndpoints
             return AdminResponses.Error(400, $"invalid configuration: property \"id\" validation failed: {idError}");
         }
         var id = value[idField]!.ToString();
-        return AdminResponses.From(await Group(grains, request).Put(k, id, body!));
+        return AdminResponses.From(await Group(grains, request).PutWithBodyId(k, id, body!));
     }
 
     private static async Task<IResult> PostAsync(string kind, HttpRequest request, IGrainFactory grains, GatewayConfig config)

@@ -73,18 +73,28 @@ public class ResourceValidatorTests
     }
 
     [Fact]
-    public void Integer_body_id_is_accepted_as_a_string()
+    public void An_integer_id_keeps_its_json_type_and_must_agree_with_the_path()
     {
         var value = JsonNode.Parse("""{"id":7,"nodes":{"127.0.0.1:80":1}}""")!.AsObject();
-        Assert.Null(ResourceValidator.Validate(ResourceKind.Upstream, null, value));
-        Assert.Equal("7", value["id"]!.GetValue<string>());
+        Assert.Null(ResourceValidator.Validate(ResourceKind.Upstream, "7", value, keepIdType: true)); // PUT /upstreams with the id in the body
+        Assert.Equal(7, value["id"]!.GetValue<int>());
+        var patched = JsonNode.Parse("""{"id":7,"nodes":{"127.0.0.1:80":1}}""")!.AsObject();
+        Assert.Null(ResourceValidator.Validate(ResourceKind.Upstream, "7", patched)); // an id from the path: its text
+        Assert.Equal("7", patched["id"]!.GetValue<string>());
+        var fromPath = JsonNode.Parse("""{"nodes":{"127.0.0.1:80":1}}""")!.AsObject();
+        Assert.Null(ResourceValidator.Validate(ResourceKind.Upstream, "7", fromPath));
+        Assert.Equal("7", fromPath["id"]!.GetValue<string>());
+        Assert.Equal("wrong upstream id", AdminErrors.Split(ResourceValidator.Validate(ResourceKind.Upstream, "8", JsonNode.Parse("""{"id":7,"nodes":{"127.0.0.1:80":1}}""")!.AsObject())!).Message);
+        Assert.StartsWith("invalid configuration: property \"id\" validation failed",
+            ResourceValidator.Validate(ResourceKind.Upstream, "-100", JsonNode.Parse("""{"id":-100,"nodes":{"127.0.0.1:80":1}}""")!.AsObject(), keepIdType: true));
     }
 
     [Fact]
-    public void Integer_references_are_accepted_as_strings()
+    public void Integer_references_keep_their_type_and_resolve_by_their_text()
     {
         var value = JsonNode.Parse("""{"uri":"/a","upstream_id":1,"service_id":2}""")!.AsObject();
         Assert.Null(ResourceValidator.Validate(ResourceKind.Route, "r", value));
+        Assert.Equal("""{"uri":"/a","upstream_id":1,"service_id":2,"id":"r"}""", value.ToJsonString());
         Assert.Equal(["1", "2"], ResourceValidator.References(ResourceKind.Route, value).Select(r => r.Id).ToArray());
     }
 
