@@ -11,7 +11,9 @@ namespace OrleansGateway.Contracts.Plugins;
 /// (or consumer group) configures with <paramref name="Schema"/> and which then apply to its requests.
 /// </param>
 /// <param name="EncryptFields">Its secret fields (APISIX's <c>encrypt_fields</c>), stored encrypted with the group's keyring.</param>
-public sealed record PluginDefinition(string Name, int Priority, Schema Schema, Schema? ConsumerSchema = null, IReadOnlyList<string>? EncryptFields = null)
+/// <param name="MetadataSchema">The schema of its <c>plugin_metadata</c>, for a plugin that takes one.</param>
+public sealed record PluginDefinition(
+    string Name, int Priority, Schema Schema, Schema? ConsumerSchema = null, IReadOnlyList<string>? EncryptFields = null, Schema? MetadataSchema = null)
 {
     /// <summary>An authentication plugin: it finds the consumer; its configuration on a consumer is a credential.</summary>
     public bool IsAuth => ConsumerSchema is not null;

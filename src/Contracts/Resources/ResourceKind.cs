@@ -19,4 +19,8 @@ public enum ResourceKind
     PluginConfig = 6,
     /// <summary>Plugins shared by the consumers that name it in <c>group_id</c>.</summary>
     ConsumerGroup = 7,
+    /// <summary>A plugin's group-wide settings (a logger's <c>log_format</c>), named by the plugin.</summary>
+    PluginMetadata = 8,
+    /// <summary>A protobuf definition, for gRPC transcoding.</summary>
+    Proto = 9,
 }

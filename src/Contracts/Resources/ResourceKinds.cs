@@ -7,7 +7,8 @@ public static class ResourceKinds
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         ResourceKind.Upstream, ResourceKind.Service, ResourceKind.PluginConfig, ResourceKind.ConsumerGroup,
-        ResourceKind.Consumer, ResourceKind.Ssl, ResourceKind.GlobalRule, ResourceKind.Route,
+        ResourceKind.Consumer, ResourceKind.Ssl, ResourceKind.GlobalRule, ResourceKind.PluginMetadata, ResourceKind.Proto,
+        ResourceKind.Route,
     ];
 
     /// <summary>Every collection name, for messages: <c>upstreams, services, …</c>.</summary>
@@ -24,6 +25,8 @@ public static class ResourceKinds
         ResourceKind.GlobalRule => "global_rules",
         ResourceKind.PluginConfig => "plugin_configs",
         ResourceKind.ConsumerGroup => "consumer_groups",
+        ResourceKind.PluginMetadata => "plugin_metadata",
+        ResourceKind.Proto => "protos",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -38,6 +41,8 @@ public static class ResourceKinds
         ResourceKind.GlobalRule => "global rule",
         ResourceKind.PluginConfig => "plugin config",
         ResourceKind.ConsumerGroup => "consumer group",
+        ResourceKind.PluginMetadata => "plugin_metadata",
+        ResourceKind.Proto => "proto",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -47,7 +52,7 @@ public static class ResourceKinds
     /// when the kind takes it.
     /// </summary>
     public static string? Unsupported(ResourceKind kind, string method) =>
-        (kind, method) is (ResourceKind.Consumer, "POST" or "PATCH")
+        (kind, method) is (ResourceKind.Consumer or ResourceKind.PluginMetadata, "POST" or "PATCH")
             or (ResourceKind.GlobalRule or ResourceKind.PluginConfig or ResourceKind.ConsumerGroup, "POST")
             ? $"not supported `{method}` method for {kind.Singular()}"
             : null;

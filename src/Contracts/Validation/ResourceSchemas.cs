@@ -20,6 +20,8 @@ public static class ResourceSchemas
         [ResourceKind.GlobalRule] = GlobalRule(),
         [ResourceKind.PluginConfig] = PluginConfig(),
         [ResourceKind.ConsumerGroup] = ConsumerGroup(),
+        [ResourceKind.PluginMetadata] = new ObjectSchema(("id", S.Str(1))) { AllowUnknown = true }, // the plugin's own schema follows
+        [ResourceKind.Proto] = new ObjectSchema([.. Common(), Name(), Desc(), Labels(), ("content", S.Str(1, 1024 * 1024))]) { Required = ["content"] },
     };
 
     /// <summary>The schema of <paramref name="kind"/>.</summary>
@@ -32,8 +34,12 @@ public static class ResourceSchemas
     public static AnyOfSchema AnyId() => new(S.Id(), S.Int(min: 1));
 
     /// <summary>Checks an id taken from a path: null when valid.</summary>
-    public static string? IdCheck(ResourceKind kind, string id) =>
-        (kind == ResourceKind.Consumer ? UsernameSchema : IdSchema).Check(JsonValue.Create(id));
+    public static string? IdCheck(ResourceKind kind, string id) => kind switch
+    {
+        ResourceKind.Consumer => UsernameSchema.Check(JsonValue.Create(id)),
+        ResourceKind.PluginMetadata => null, // a plugin's name, checked against the plugins provided
+        _ => IdSchema.Check(JsonValue.Create(id)),
+    };
 
     private static (string, Schema)[] Common() =>
     [

@@ -24,8 +24,22 @@ public static class ResourceValidator
         }
         catch (JsonException e)
         {
-            error = $"invalid request body: {e.Message}";
-            return null;
+            // APISIX's decoder takes raw line breaks and tabs inside strings (a multi-line proto pasted into a body, as
+            // its docs show); so do we, and nothing else that strict JSON refuses.
+            if (EscapeControlCharacters(body) is not { } lenient)
+            {
+                error = $"invalid request body: {e.Message}";
+                return null;
+            }
+            try
+            {
+                node = JsonNode.Parse(lenient, documentOptions: ParseOptions);
+            }
+            catch (JsonException)
+            {
+                error = $"invalid request body: {e.Message}";
+                return null;
+            }
         }
         if (node is not JsonObject obj)
         {
@@ -34,6 +48,35 @@ public static class ResourceValidator
         }
         error = null;
         return obj;
+    }
+
+    /// <summary><paramref name="body"/> with control characters inside its strings escaped; null when it has none.</summary>
+    private static string? EscapeControlCharacters(string body)
+    {
+        System.Text.StringBuilder? escaped = null;
+        var inString = false;
+        for (var i = 0; i < body.Length; i++)
+        {
+            var c = body[i];
+            if (inString && c == '\\' && i + 1 < body.Length)
+            {
+                escaped?.Append(c).Append(body[i + 1]);
+                i++;
+                continue;
+            }
+            if (c == '"')
+            {
+                inString = !inString;
+            }
+            else if (inString && c < ' ')
+            {
+                escaped ??= new System.Text.StringBuilder(body.Length + 16).Append(body, 0, i);
+                escaped.Append(c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ => $"\\u{(int)c:x4}" });
+                continue;
+            }
+            escaped?.Append(c);
+        }
+        return escaped?.ToString();
     }
 
     /// <summary>
@@ -68,6 +111,10 @@ public static class ResourceValidator
                 value[idField] = pathId;
             }
         }
+        if (kind == ResourceKind.PluginMetadata && PluginMetadataError(pathId, value) is { } metadataError)
+        {
+            return metadataError;
+        }
         if (kind == ResourceKind.Route && RouteChecks.BeforeSchema(value) is { } routeError)
         {
             return routeError;
@@ -94,6 +141,29 @@ public static class ResourceValidator
             return upstreamError;
         }
         return null;
+    }
+
+    /// <summary>
+    /// <c>plugin_metadata/{name}</c>, as APISIX checks it: a plugin provided here, and its metadata schema (an object of
+    /// anything for a plugin without one).
+    /// </summary>
+    private static string? PluginMetadataError(string? name, JsonObject value)
+    {
+        if (name is null)
+        {
+            return "missing plugin name";
+        }
+        if (!PluginCatalog.All.TryGetValue(name, out var plugin))
+        {
+            return AdminErrors.Described("invalid plugin name", $"the plugins provided are {string.Join(", ", PluginCatalog.All.Keys.Order(StringComparer.Ordinal))}");
+        }
+        if (plugin.MetadataSchema is not { } schema)
+        {
+            return null;
+        }
+        var conf = value.DeepClone().AsObject();
+        conf.Remove("id");
+        return schema.Check(conf) is { } error ? $"invalid configuration: {error}" : null;
     }
 
     /// <summary>

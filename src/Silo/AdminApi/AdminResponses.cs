@@ -24,9 +24,19 @@ public static class AdminResponses
 
     public static IResult Item(StoredResource item, int status = 200) => Json(status, w => WriteItem(w, item));
 
-    /// <summary>A GET of one resource: as stored, without an ssl's private keys (as APISIX: they never leave by a read).</summary>
+    /// <summary>
+    /// A GET of one resource: as stored, without an ssl's private keys (as APISIX: they never leave by a read). A
+    /// missing one also says <c>"message":"Key not found"</c>, as APISIX's store answers it.
+    /// </summary>
     public static IResult Read(AdminResult result) =>
-        result.Item is null || result.Error is not null ? From(result) : Json(200, w => WriteItem(w, result.Item, withoutPrivateKeys: true));
+        result.Status == 404 && result.Error is { } missing ? Json(404, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("error_msg", missing);
+            w.WriteString("message", "Key not found");
+            w.WriteEndObject();
+        })
+        : result.Item is null || result.Error is not null ? From(result) : Json(200, w => WriteItem(w, result.Item, withoutPrivateKeys: true));
 
     /// <summary>A list, without ssls' private keys.</summary>
     public static IResult List(ResourcePage page) => Json(200, w =>

@@ -92,8 +92,8 @@ public static class ResourceEndpoints
         var idField = k.IdField();
         if (value[idField] is null)
         {
-            return AdminResponses.Error(400, k == ResourceKind.Consumer
-                ? "invalid configuration: property \"username\" is required"
+            return AdminResponses.Error(400, k == ResourceKind.Consumer ? "invalid configuration: property \"username\" is required"
+                : k == ResourceKind.PluginMetadata ? "missing plugin name"
                 : AdminErrors.Described($"missing {k.Singular()} id", $"PUT /apisix/admin/{k.PathName()} takes the id from the body's \"id\""));
         }
         if (k != ResourceKind.Consumer && ResourceSchemas.AnyId().Check(value[idField]) is { } idError)

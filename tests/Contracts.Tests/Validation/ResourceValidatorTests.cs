@@ -325,4 +325,27 @@ public class ResourceValidatorTests
         Assert.Equal(("invalid configuration: property \"hash_on\" validation failed: matches none of the enum values",
             "expected one of \"vars\", \"header\", \"cookie\", \"consumer\", \"vars_combinations\", got \"x\""), enumError);
     }
+
+    [Fact]
+    public void Plugin_metadata_is_named_by_a_plugin_provided_and_protos_need_content()
+    {
+        var metadata = JsonNode.Parse("""{"anything":{"goes":1}}""")!.AsObject();
+        Assert.Null(ResourceValidator.Validate(ResourceKind.PluginMetadata, "cors", metadata));
+        Assert.Equal("cors", metadata["id"]!.GetValue<string>());
+        Assert.Equal("invalid plugin name", AdminErrors.Split(ResourceValidator.Validate(ResourceKind.PluginMetadata, "test", JsonNode.Parse("{}")!.AsObject())!).Message);
+        Assert.Equal("not supported `POST` method for plugin_metadata", ResourceKinds.Unsupported(ResourceKind.PluginMetadata, "POST"));
+
+        Assert.Null(ResourceValidator.Validate(ResourceKind.Proto, "1", JsonNode.Parse("""{"content":"syntax = \"proto3\";","desc":"d"}""")!.AsObject()));
+        Assert.Equal("invalid configuration: property \"content\" is required", ResourceValidator.Validate(ResourceKind.Proto, "1", JsonNode.Parse("{}")!.AsObject()));
+    }
+
+    [Fact]
+    public void A_body_with_raw_line_breaks_inside_strings_is_read_as_apisix_reads_it()
+    {
+        var value = ResourceValidator.ParseObject("{\"content\": \"syntax = \\\"proto3\\\";\n\tpackage a;\"}", out var error);
+        Assert.Null(error);
+        Assert.Equal("syntax = \"proto3\";\n\tpackage a;", value!["content"]!.GetValue<string>());
+        Assert.Null(ResourceValidator.ParseObject("{\"a\": \"x\n\", }", out error));
+        Assert.StartsWith("invalid request body:", error);
+    }
 }
