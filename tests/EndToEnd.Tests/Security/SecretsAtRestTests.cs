@@ -99,6 +99,15 @@ public class SecretsAtRestTests
         await dp.Process.WaitUntilAsync(async () => await StatusOf(dp, ConsumerKey) == 200, TimeSpan.FromSeconds(30), "the consumer's key accepted by the data plane");
         Assert.Equal(401, await StatusOf(dp, "not-the-key"));
 
+        // A keyring rotation re-encrypts every secret in one version; the data plane loads it whole and still opens them.
+        var rotated = await Ok(admin.PutAsync("/api/gateway_groups/default/config",
+            Json(JsonNode.Parse("""{"data_encryption":{"keyring":["rotated-key-for-the-e2e-test-0001"]}}""")!)));
+        var rotatedVersion = rotated["version"]!.GetValue<long>();
+        await dp.Process.WaitUntilAsync(async () => JsonNode.Parse(await dp.Status.GetStringAsync("/status"))!["version"]!.GetValue<long>() >= rotatedVersion,
+            TimeSpan.FromSeconds(15), "the data plane at the rotated keyring's version");
+        Assert.Equal(200, await StatusOf(dp, ConsumerKey));
+        Assert.Null(JsonNode.Parse(await dp.Status.GetStringAsync("/status"))!["apply_error"]);
+
         var version = JsonNode.Parse(await admin.GetStringAsync("/api/gateway_groups/default"))!["version"]!.GetValue<long>();
         await silo.Process.WaitUntilAsync(async () =>
             JsonNode.Parse(await admin.GetStringAsync("/api/gateway_groups/default/snapshots"))!["status"]!["last_version"]?.GetValue<long>() >= version,
