@@ -44,6 +44,12 @@ public sealed class SnapshotReader(ISnapshotStore store, SnapshotLayout layout, 
         return new PollResult(PollOutcome.Newer, document, manifest);
     }
 
+    /// <summary>
+    /// Polls the manifest afresh next time: what was read could not be used (its secrets did not open, or its instance
+    /// configuration was missing), and it may be once what it needs appears.
+    /// </summary>
+    public void Forget() => _etag = null;
+
     /// <summary>The group's <paramref name="otherContent"/> (its instance configuration) of one version, verified; null when not retained.</summary>
     public Task<SnapshotCodec.Document?> ReadVersionAsync(string otherContent, long version, CancellationToken cancellationToken) =>
         ReadVersionAsync(store, layout, group, otherContent, version, key, cancellationToken);

@@ -51,6 +51,7 @@ public sealed class FallbackSnapshotPoller(
                 Observability.DataPlaneTracing.Finish(activity, null, failed: true);
                 logger.LogError("Refused snapshot version {Version} of group {Group}: {Reason}; still serving version {Served}", document.Version, document.Group, why, holder.Current.Version);
                 status.RecordPoll(now, "refused", why);
+                reader.Forget(); // read it again next time: a missing configuration may yet appear
                 status.SetApplyError($"snapshot version {document.Version} refused: {why}");
                 return;
             }

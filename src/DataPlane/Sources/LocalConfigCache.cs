@@ -180,6 +180,7 @@ public sealed class LocalConfigCache(string dataDir, string group)
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         CloseJournal();
         var temp = Path + ".tmp";
+        File.Delete(temp); // created afresh, so that the permissions below apply
         // Readable by this user only: it holds the keyring that opens the encrypted secrets.
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

@@ -127,7 +127,7 @@ public static class BulkConfig
             return null;
         }
         var idNode = value[kind.IdField()];
-        var id = idNode is JsonValue idValue && idValue.GetValueKind() is JsonValueKind.String or JsonValueKind.Number ? idValue.ToString() : null;
+        var id = idNode is JsonValue idValue && idValue.GetValueKind() is JsonValueKind.String or JsonValueKind.Number ? ResourceIds.Text(idValue) : null;
         if (id is null)
         {
             problems.Add(new(name, null, index, $"invalid configuration: {where}: property \"{kind.IdField()}\" is required"));

@@ -38,8 +38,9 @@ public sealed partial class GatewayGroupGrain
         new JsonObject { ["data_encryption"] = new JsonObject { ["keyring"] = new JsonArray(FieldCipher.NewKey()) } }.ToJsonString();
 
     /// <summary>
-    /// <paramref name="incoming"/> (a valid instance configuration) with the current keyring kept when it names none,
-    /// so that a configuration written for something else (discovery) never drops the keys the secrets need.
+    /// <paramref name="incoming"/> (a valid instance configuration) with the current encryption settings kept when it
+    /// names none (a configuration written for something else, such as discovery, changes neither the keyring nor the
+    /// switch), and the current keyring kept when it sets only the switch.
     /// </summary>
     private static string KeepKeyring(string incoming, string current)
     {
@@ -47,6 +48,11 @@ public sealed partial class GatewayGroupGrain
         if (config["data_encryption"]?["keyring"] is not null)
         {
             return incoming;
+        }
+        if (config["data_encryption"] is null && JsonNode.Parse(current)?["data_encryption"] is JsonObject settingsNow)
+        {
+            config["data_encryption"] = settingsNow.DeepClone();
+            return config.ToJsonString();
         }
         var keyring = JsonNode.Parse(current)?["data_encryption"]?["keyring"];
         if (keyring is null)

@@ -53,11 +53,12 @@ internal sealed class GroupResources
         foreach (var resource in resources)
         {
             var value = JsonNode.Parse(resource.Json)!.AsObject();
-            if (open(resource, value) is { } problem)
+            var problem = open(resource, value);
+            if (problem is not null)
             {
                 problems.Add(problem);
             }
-            Upsert(resource, ResourceValidator.References(resource.Kind, value), ResourceValidator.UniqueCredentials(resource.Kind, value));
+            Upsert(resource, ResourceValidator.References(resource.Kind, value), problem is null ? ResourceValidator.UniqueCredentials(resource.Kind, value) : []);
         }
         return problems;
     }

@@ -100,7 +100,7 @@ public static class ResourceEndpoints
         {
             return AdminResponses.Error(400, $"invalid configuration: property \"id\" validation failed: {idError}");
         }
-        var id = value[idField]!.ToString();
+        var id = ResourceIds.Text(value[idField])!;
         return AdminResponses.From(await Group(grains, request).PutWithBodyId(k, id, body!));
     }
 

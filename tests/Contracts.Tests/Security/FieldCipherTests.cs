@@ -71,4 +71,16 @@ public class FieldCipherTests
             SecretValues.Decrypt(ResourceKind.Consumer, "jack", consumer, Cipher(true, "fedcba9876543210")));
         Assert.Throws<FieldDecryptionException>(() => SecretValues.Open(consumer["plugins"]!["key-auth"]!["key"]!.GetValue<string>(), null, "the key"));
     }
+
+    [Theory]
+    [InlineData("1", "1")]
+    [InlineData("1.0", "1")]
+    [InlineData("\"1.0\"", "1.0")]
+    [InlineData("\"abc\"", "abc")]
+    public void An_id_reads_as_one_text_whatever_its_json_form(string json, string expected)
+    {
+        Assert.Equal(expected, ResourceIds.Text(JsonNode.Parse(json)));
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal(expected, ResourceIds.Text(document.RootElement));
+    }
 }

@@ -186,5 +186,8 @@ public class SecretsAtRestTests
         var jack = await Ok(admin.GetAsync("/apisix/admin/consumers/jack"));
         Assert.Equal(ConsumerKey, jack["value"]!["plugins"]!["key-auth"]!["key"]!.GetValue<string>());
         Assert.Null((await Ok(admin.GetAsync("/apisix/admin/ssls/1")))["value"]!["key"]);
+        var upstream = await Ok(admin.GetAsync("/apisix/admin/upstreams/1"));
+        Assert.Null(upstream["value"]!["tls"]!["client_key"]);
+        Assert.NotNull(upstream["value"]!["tls"]!["client_cert"]);
     }
 }

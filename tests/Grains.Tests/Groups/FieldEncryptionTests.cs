@@ -125,6 +125,10 @@ public class FieldEncryptionTests(ClusterFixture fixture)
 
         Assert.Equal(200, (await g.PutConfig("""{"data_encryption":{"enable_encrypt_fields":false}}""")).Status);
         Assert.Equal(Secret, KeyOf(await StoredAsync(g, ResourceKind.Consumer, "jack")));
+        // A configuration for something else keeps the switch as it is (off), and the keyring.
+        Assert.Equal(200, (await g.PutConfig("""{"discovery":{"dns":{}}}""")).Status);
+        Assert.Equal(Secret, KeyOf(await StoredAsync(g, ResourceKind.Consumer, "jack")));
+        Assert.False(FieldCipher.FromConfig((await g.GetConfig()).ConfigJson)!.Encrypts);
     }
 
     [Fact]
