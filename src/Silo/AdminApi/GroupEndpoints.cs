@@ -52,16 +52,12 @@ public static class GroupEndpoints
 
     private static async Task<IResult> CreateAsync(HttpRequest request, IGrainFactory grains, GatewayConfig config)
     {
-        var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
+        var (parsed, _, bodyError) = await RequestBody.ReadObjectAsync(request, config.AdminMaxBodyBytes);
         if (bodyError is not null)
         {
             return bodyError;
         }
-        var value = ResourceValidator.ParseObject(body!, out var parseError);
-        if (value is null)
-        {
-            return AdminResponses.Error(400, parseError!);
-        }
+        var value = parsed!;
         var schema = new ObjectSchema(("id", GroupIdSchema), ("name", S.Str(1, 256)), ("description", S.Str(max: 1024))) { Required = ["id"] };
         if (schema.Check(value) is { } error)
         {

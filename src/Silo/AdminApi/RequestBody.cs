@@ -36,6 +36,18 @@ public static class RequestBody
         }
     }
 
+    /// <summary>The body read and parsed as a JSON object (with its text), or the 400 to answer.</summary>
+    public static async Task<(System.Text.Json.Nodes.JsonObject? Value, string? Body, IResult? Error)> ReadObjectAsync(HttpRequest request, int maxBytes)
+    {
+        var (body, error) = await ReadAsync(request, maxBytes);
+        if (error is not null)
+        {
+            return (null, null, error);
+        }
+        var value = OrleansGateway.Contracts.Validation.ResourceValidator.ParseObject(body!, out var parseError);
+        return value is null ? (null, null, AdminResponses.Error(400, parseError!)) : (value, body, null);
+    }
+
     private static IResult TooLarge(long length, int max) =>
         AdminResponses.Error(400, $"invalid request body: {length} bytes or more exceeds the limit of {max} bytes (deployment.admin.max_body_bytes)");
 }

@@ -79,16 +79,12 @@ public static class ResourceEndpoints
         {
             return ttlError;
         }
-        var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
+        var (parsed, body, bodyError) = await RequestBody.ReadObjectAsync(request, config.AdminMaxBodyBytes);
         if (bodyError is not null)
         {
             return bodyError;
         }
-        var value = OrleansGateway.Contracts.Validation.ResourceValidator.ParseObject(body!, out var parseError);
-        if (value is null)
-        {
-            return AdminResponses.Error(400, parseError!);
-        }
+        var value = parsed!;
         var idField = k.IdField();
         if (value[idField] is null)
         {

@@ -42,18 +42,14 @@ public static class ToolEndpoints
         {
             return AdminResponses.Error(404, $"Unsupported resource type: {kind}");
         }
-        var (body, bodyError) = await RequestBody.ReadAsync(request, config.AdminMaxBodyBytes);
+        var (parsed, _, bodyError) = await RequestBody.ReadObjectAsync(request, config.AdminMaxBodyBytes);
         if (bodyError is not null)
         {
             return bodyError;
         }
-        var value = ResourceValidator.ParseObject(body!, out var parseError);
-        if (value is null)
-        {
-            return AdminResponses.Error(400, parseError!);
-        }
+        var value = parsed!;
         // The checks of a write, short of the references (which need a group): the id as in the body, if any.
-        var id = value[k.IdField()]?.ToString();
+        var id = ResourceIds.Text(value[k.IdField()]);
         var error = ResourceValidator.ForbiddenTimes(value) ?? ResourceValidator.Validate(k, id, value);
         return error is null ? Results.Ok() : AdminResponses.Error(400, error);
     }
