@@ -139,7 +139,8 @@ public sealed partial class GatewayGroupGrain
         {
             return;
         }
-        var result = await CommitConfigAsync(MergeKeyring(_group.ConfigJson, NewConfigJson()));
+        // Its configuration as it is, given a new group's encryption settings (it names no keyring).
+        var result = await CommitConfigAsync(KeepKeyring(_group.ConfigJson, NewConfigJson()));
         if (result.Error is not null)
         {
             logger.LogWarning("Could not give gateway group {Group} a keyring ({Error}); its secrets stay as they are until it has one", GroupId, result.Error);
@@ -148,17 +149,5 @@ public sealed partial class GatewayGroupGrain
         {
             logger.LogWarning("Gateway group {Group} had no keyring: generated one and encrypted its secrets at version {Version}", GroupId, result.Version);
         }
-    }
-
-    /// <summary><paramref name="config"/> with the keyring of <paramref name="withKeyring"/>.</summary>
-    private static string MergeKeyring(string config, string withKeyring)
-    {
-        var merged = JsonNode.Parse(config)?.AsObject() ?? [];
-        if (merged["data_encryption"] is not JsonObject settings)
-        {
-            merged["data_encryption"] = settings = new JsonObject();
-        }
-        settings["keyring"] = JsonNode.Parse(withKeyring)!["data_encryption"]!["keyring"]!.DeepClone();
-        return merged.ToJsonString();
     }
 }
