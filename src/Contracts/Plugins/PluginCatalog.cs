@@ -15,17 +15,15 @@ public static class PluginCatalog
         [
             new("cors", 4000, Cors()),
             new("ip-restriction", 3000, IpRestriction()),
-            new("key-auth", 2500, KeyAuth(), new ObjectSchema(("key", S.Str(1, 1024))) { Required = ["key"] }, EncryptFields: ["key"]),
             new("proxy-rewrite", 1008, ProxyRewrite()),
             new("limit-count", 1002, LimitCount()),
             new("response-rewrite", 899, ResponseRewrite()),
+            .. AuthPluginSchemas.Definitions(),
         ];
         return plugins.ToDictionary(p => p.Name, StringComparer.Ordinal);
     }
 
-    /// <summary><c>_meta</c>, accepted on every plugin.</summary>
-    private static (string, Schema) Meta() =>
-        ("_meta", S.Obj(("disable", S.Bool()), ("priority", S.Int()), ("error_response", new AnySchema()), ("filter", S.Arr(new AnySchema()))));
+    private static (string, Schema) Meta() => PluginSchema.Meta();
 
     private static ObjectSchema Cors() => new(
         ("allow_origins", S.Str(1)), ("allow_methods", S.Str(1)), ("allow_headers", S.Str(1)),
@@ -47,9 +45,6 @@ public static class PluginCatalog
     {
         Rules = [S.AtLeastOne("whitelist", "blacklist"), S.AtMostOne("whitelist", "blacklist")],
     };
-
-    private static ObjectSchema KeyAuth() => new(
-        ("header", S.Str(1)), ("query", S.Str(1)), ("hide_credentials", S.Bool()), Meta());
 
     private static ObjectSchema LimitCount() => new(
         ("count", S.Int(exclusiveMin: 0)), ("time_window", S.Int(exclusiveMin: 0)),

@@ -12,8 +12,13 @@ namespace OrleansGateway.Contracts.Plugins;
 /// </param>
 /// <param name="EncryptFields">Its secret fields (APISIX's <c>encrypt_fields</c>), stored encrypted with the group's keyring.</param>
 /// <param name="MetadataSchema">The schema of its <c>plugin_metadata</c>, for a plugin that takes one.</param>
+/// <param name="CredentialField">
+/// For an authentication plugin, the credential field it finds the consumer by (key-auth's <c>key</c>, basic-auth's
+/// <c>username</c>): unique among a group's consumers.
+/// </param>
 public sealed record PluginDefinition(
-    string Name, int Priority, Schema Schema, Schema? ConsumerSchema = null, IReadOnlyList<string>? EncryptFields = null, Schema? MetadataSchema = null)
+    string Name, int Priority, Schema Schema, Schema? ConsumerSchema = null, IReadOnlyList<string>? EncryptFields = null, Schema? MetadataSchema = null,
+    string? CredentialField = null)
 {
     /// <summary>An authentication plugin: it finds the consumer; its configuration on a consumer is a credential.</summary>
     public bool IsAuth => ConsumerSchema is not null;

@@ -126,7 +126,8 @@ public static class ResourceValidator
         if (value["plugins"] is JsonObject plugins
             && (kind == ResourceKind.Consumer ? PluginsSchema.ForConsumers : PluginsSchema.ForRoutes).CheckPlugins(plugins) is { } pluginError)
         {
-            return pluginError;
+            // As APISIX: a consumer's plugin errors are prefixed, a route's (service's, rule's…) are not.
+            return kind == ResourceKind.Consumer ? $"invalid plugins configuration: {pluginError}" : pluginError;
         }
         if (kind == ResourceKind.Route && VarsCheck.Check(value["vars"]) is { } varsError)
         {
@@ -183,17 +184,31 @@ public static class ResourceValidator
     }
 
     /// <summary>
-    /// Credentials that must be unique among the group's consumers (a key-auth key that two consumers share would
-    /// authenticate as either), as <c>plugin:value</c> strings.
+    /// Credentials that must be unique among the group's consumers (a key-auth key or basic-auth username that two
+    /// consumers share would authenticate as either), as <c>plugin:value</c> strings: each authentication plugin's
+    /// <see cref="PluginDefinition.CredentialField"/>. Secret references are left out (they resolve where used).
     /// </summary>
     public static IReadOnlyList<string> UniqueCredentials(ResourceKind kind, JsonObject value)
     {
-        if (kind != ResourceKind.Consumer || value["plugins"]?["key-auth"]?["key"] is not JsonValue key)
+        if (kind != ResourceKind.Consumer || value["plugins"] is not JsonObject plugins)
         {
             return [];
         }
-        return ["key-auth:" + key.GetValue<string>()];
+        List<string>? credentials = null;
+        foreach (var (name, config) in plugins)
+        {
+            if (PluginCatalog.All.TryGetValue(name, out var plugin) && plugin.CredentialField is { } field
+                && config?[field] is JsonValue v && v.TryGetValue<string>(out var text) && !SslCertificates.IsSecretReference(text))
+            {
+                (credentials ??= []).Add($"{name}:{text}");
+            }
+        }
+        return credentials ?? (IReadOnlyList<string>)[];
     }
+
+    /// <summary>The field a <see cref="UniqueCredentials"/> entry names (<c>key</c>, <c>username</c>), for messages.</summary>
+    public static string CredentialFieldOf(string credential) =>
+        PluginCatalog.All.GetValueOrDefault(credential[..credential.IndexOf(':')])?.CredentialField ?? "key";
 
     /// <summary>
     /// The resources <paramref name="value"/> points at: a route's or service's upstream_id, a route's service_id and

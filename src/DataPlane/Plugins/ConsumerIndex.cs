@@ -7,35 +7,79 @@ namespace OrleansGateway.DataPlane.Plugins;
 
 /// <summary>
 /// Consumers by credential, built once per configuration version of the consumers and consumer groups (the CP
-/// guarantees keys are unique). Each consumer carries the plugins it adds to a route's: its group's, overlaid by its own.
+/// guarantees credentials are unique): for each authentication plugin, its credentials by the field it finds them by
+/// (key-auth's <c>key</c>, basic-auth's <c>username</c>, jwt-auth's <c>key</c>, hmac-auth's <c>key_id</c>), with their
+/// secret fields opened. Each consumer carries the plugins it adds to a route's: its group's, overlaid by its own.
 /// </summary>
 public sealed class ConsumerIndex
 {
-    private readonly Dictionary<string, ConsumerEntry> _byKeyAuthKey;
+    private readonly Dictionary<string, Dictionary<string, ConsumerCredential>> _byCredential;
+    private readonly Dictionary<string, ConsumerEntry> _byUsername;
 
-    private ConsumerIndex(Dictionary<string, ConsumerEntry> byKeyAuthKey) => _byKeyAuthKey = byKeyAuthKey;
+    private ConsumerIndex(Dictionary<string, Dictionary<string, ConsumerCredential>> byCredential, Dictionary<string, ConsumerEntry> byUsername)
+    {
+        _byCredential = byCredential;
+        _byUsername = byUsername;
+    }
 
-    public static ConsumerIndex Empty { get; } = new(new Dictionary<string, ConsumerEntry>(StringComparer.Ordinal));
+    public static ConsumerIndex Empty { get; } = new(new(StringComparer.Ordinal), new(StringComparer.Ordinal));
 
     /// <param name="consumers">Every consumer.</param>
     /// <param name="groupOf">A consumer group by id, null when there is none.</param>
-    /// <param name="cipher">Opens encrypted keys; a key that does not open throws <see cref="FieldDecryptionException"/>.</param>
+    /// <param name="cipher">Opens encrypted fields; one that does not open throws <see cref="FieldDecryptionException"/>.</param>
     public static ConsumerIndex Build(IEnumerable<JsonObject> consumers, Func<string, JsonObject?> groupOf, FieldCipher? cipher = null)
     {
-        var byKey = new Dictionary<string, ConsumerEntry>(StringComparer.Ordinal);
+        var byCredential = new Dictionary<string, Dictionary<string, ConsumerCredential>>(StringComparer.Ordinal);
+        var byUsername = new Dictionary<string, ConsumerEntry>(StringComparer.Ordinal);
         foreach (var consumer in consumers)
         {
-            if (consumer["plugins"]?["key-auth"]?["key"] is JsonValue key)
+            var username = consumer["username"]!.GetValue<string>();
+            var entry = Entry(consumer, groupOf);
+            byUsername[username] = entry;
+            foreach (var (name, config) in consumer["plugins"] as JsonObject ?? [])
             {
-                var username = consumer["username"]!.GetValue<string>();
-                byKey[SecretValues.Open(key.GetValue<string>(), cipher, $"consumers \"{username}\" plugins.key-auth.key")] = Entry(consumer, groupOf);
+                if (config is not JsonObject credential || !PluginCatalog.All.TryGetValue(name, out var plugin) || plugin.CredentialField is not { } field)
+                {
+                    continue;
+                }
+                var opened = Open(credential, plugin, cipher, $"consumers \"{username}\" plugins.{name}");
+                if (opened[field] is JsonValue value && value.TryGetValue<string>(out var text))
+                {
+                    if (!byCredential.TryGetValue(name, out var credentials))
+                    {
+                        byCredential[name] = credentials = new Dictionary<string, ConsumerCredential>(StringComparer.Ordinal);
+                    }
+                    credentials[text] = new ConsumerCredential(entry, opened);
+                }
             }
         }
-        return new ConsumerIndex(byKey);
+        return new ConsumerIndex(byCredential, byUsername);
     }
 
-    /// <summary>The consumer whose key-auth key is <paramref name="key"/>.</summary>
-    public ConsumerEntry? ByKeyAuthKey(string key) => _byKeyAuthKey.GetValueOrDefault(key);
+    /// <summary>The credential of <paramref name="plugin"/> whose credential field is <paramref name="value"/>.</summary>
+    public ConsumerCredential? Find(string plugin, string value) =>
+        _byCredential.TryGetValue(plugin, out var credentials) ? credentials.GetValueOrDefault(value) : null;
+
+    /// <summary>The consumer named <paramref name="username"/> (an auth plugin's <c>anonymous_consumer</c>).</summary>
+    public ConsumerEntry? ByUsername(string username) => _byUsername.GetValueOrDefault(username);
+
+    /// <summary>A copy of <paramref name="credential"/> with its secret fields in clear.</summary>
+    private static JsonObject Open(JsonObject credential, PluginDefinition plugin, FieldCipher? cipher, string where)
+    {
+        if (plugin.EncryptFields is not { Count: > 0 } fields)
+        {
+            return credential;
+        }
+        var opened = (JsonObject)credential.DeepClone();
+        foreach (var field in fields)
+        {
+            if (opened[field] is JsonValue v && v.TryGetValue<string>(out var text))
+            {
+                opened[field] = SecretValues.Open(text, cipher, $"{where}.{field}");
+            }
+        }
+        return opened;
+    }
 
     private static ConsumerEntry Entry(JsonObject consumer, Func<string, JsonObject?> groupOf)
     {

@@ -1,51 +1,51 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace OrleansGateway.DataPlane.Plugins;
 
 /// <summary>
-/// <c>key-auth</c>: the key comes from the <c>header</c> (default <c>apikey</c>) or the <c>query</c> argument; a missing
-/// or unknown key gets 401 as in APISIX; the upstream gets <c>X-Consumer-Username</c>; <c>hide_credentials</c> strips
-/// the key before forwarding.
+/// <c>key-auth</c>: the key comes from the <c>header</c> (default <c>apikey</c>), else the <c>query</c> argument; a
+/// missing key gets 401 "Missing API key in request", an unknown one "Invalid API key in request" (as APISIX);
+/// <c>hide_credentials</c> strips the key before forwarding.
 /// </summary>
-public sealed class KeyAuthPlugin : ProxyPlugin
+public sealed class KeyAuthPlugin : AuthPlugin
 {
     private readonly string _header;
     private readonly string _query;
-    private readonly bool _hide;
 
-    public KeyAuthPlugin(JsonObject config) : base("key-auth", 2500)
+    public KeyAuthPlugin(JsonObject config) : base("key-auth", 2500, config, "apikey", "key")
     {
         _header = Text(config, "header") ?? "apikey";
         _query = Text(config, "query") ?? "apikey";
-        _hide = config["hide_credentials"]?.GetValue<bool>() ?? false;
     }
 
-    public override ValueTask<bool> OnRequestAsync(PluginContext context)
+    protected override ValueTask<Outcome> FindAsync(PluginContext context)
     {
         var request = context.Http.Request;
-        var fromHeader = request.Headers[_header].ToString();
-        var key = fromHeader.Length > 0 ? fromHeader : request.Query[_query].ToString();
+        var key = request.Headers.TryGetValue(_header, out var fromHeader) ? fromHeader.ToString() : request.Query[_query].ToString();
         if (key.Length == 0)
         {
-            return RespondAsync(context, 401, new { message = "Missing API key in request" });
+            return Outcome.Fail("Missing API key in request");
         }
-        var consumer = context.Consumers.ByKeyAuthKey(key);
-        if (consumer is null)
+        return context.Consumers.Find("key-auth", key) is { } credential ? Outcome.Of(credential) : Outcome.Fail("Invalid API key in request");
+    }
+
+    protected override void Hide(PluginContext context)
+    {
+        var request = context.Http.Request;
+        request.Headers.Remove(_header);
+        RemoveQueryArgument(request, _query);
+    }
+
+    /// <summary>Removes every <paramref name="name"/> argument from the query string (nothing when there is none).</summary>
+    internal static void RemoveQueryArgument(HttpRequest request, string name)
+    {
+        if (!request.Query.ContainsKey(name))
         {
-            return RespondAsync(context, 401, new { message = "Invalid API key in request" });
+            return;
         }
-        context.Consumer = consumer;
-        request.Headers["X-Consumer-Username"] = consumer.Username;
-        if (_hide)
-        {
-            request.Headers.Remove(_header);
-            if (fromHeader.Length == 0)
-            {
-                var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(request.QueryString.Value);
-                query.Remove(_query);
-                request.QueryString = QueryString.Create(query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, (string?)v))));
-            }
-        }
-        return ValueTask.FromResult(true);
+        var query = QueryHelpers.ParseQuery(request.QueryString.Value);
+        query.Remove(name);
+        request.QueryString = QueryString.Create(query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, (string?)v))));
     }
 }

@@ -37,7 +37,7 @@ public abstract class ProxyPlugin(string name, int priority, PluginPhase phase =
         if (body is not null)
         {
             response.ContentType = "application/json";
-            await response.WriteAsync(body is string text ? text : JsonSerializer.Serialize(body));
+            await response.WriteAsync(body is string text ? text : Proxy.ClientJson.Serialize(body));
         }
         return false;
     }

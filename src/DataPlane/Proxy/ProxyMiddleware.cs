@@ -123,7 +123,7 @@ public sealed class ProxyMiddleware(
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["error_msg"] = message }));
+        return context.Response.WriteAsync(ClientJson.Serialize(new Dictionary<string, string> { ["error_msg"] = message }));
     }
 
     /// <summary>

@@ -33,6 +33,9 @@ public sealed class CompiledRoute
     /// </summary>
     public string? UpstreamKey { get; init; }
 
+    /// <summary>Its <c>service_id</c>, if any.</summary>
+    public string? ServiceId { get; init; }
+
     public bool MatchesRest(IRequestView request)
     {
         if (Methods.Count > 0 && !Methods.Contains(request.Method))
@@ -104,6 +107,7 @@ public sealed class CompiledRoute
             RemoteAddrs = Strings(route, "remote_addrs", "remote_addr").Select(Networks.Parse).ToList(),
             Vars = VarsExpression.Compile(route["vars"] as JsonArray),
             UpstreamKey = UpstreamKeyOf(route, "routes") ?? (service is null ? null : UpstreamKeyOf(service, "services")),
+            ServiceId = ResourceIds.Text(route["service_id"]),
         };
     }
 

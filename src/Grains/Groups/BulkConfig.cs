@@ -99,7 +99,7 @@ public static class BulkConfig
                 if (!owners.TryAdd(credential, item.Id))
                 {
                     problems.Add(new(type, item.Id, null,
-                        $"invalid plugins configuration: duplicate {credential[..credential.IndexOf(':')]} key found with consumers {owners[credential]} and {item.Id}"));
+                        $"invalid plugins configuration: duplicate {credential[..credential.IndexOf(':')]} {ResourceValidator.CredentialFieldOf(credential)} found with consumers {owners[credential]} and {item.Id}"));
                 }
             }
             foreach (var target in item.References)

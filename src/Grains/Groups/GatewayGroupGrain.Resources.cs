@@ -239,7 +239,7 @@ public sealed partial class GatewayGroupGrain
             if (_resources.CredentialOwner(credential, except: id) is { } owner)
             {
                 var plugin = credential[..credential.IndexOf(':')];
-                return AdminResult.Fail(400, $"duplicate key of plugin {plugin} found with consumer: {owner}", group.Version);
+                return AdminResult.Fail(400, $"duplicate {ResourceValidator.CredentialFieldOf(credential)} of plugin {plugin} found with consumer: {owner}", group.Version);
             }
         }
         var existing = _resources.Get(kind, id);

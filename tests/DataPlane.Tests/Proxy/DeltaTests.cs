@@ -69,7 +69,7 @@ public class DeltaTests
     {
         var consumer = new StoredResource(ResourceKind.Consumer, "jack", """{"username":"jack","plugins":{"key-auth":{"key":"k1"}}}""", 1, 3);
         var v3 = ProxyConfig.Build(ResourceSet.FromExport(new GroupExport("g", 3, [Upstream, Route("a", "/a", 2), consumer], "{}")), "control_plane", DateTimeOffset.UnixEpoch);
-        Assert.Equal("jack", v3.Consumers.ByKeyAuthKey("k1")?.Username);
+        Assert.Equal("jack", v3.Consumers.Find("key-auth", "k1")?.Consumer.Username);
         Assert.Empty(v3.GlobalPlugins);
 
         var upstream = Upstream with { Json = """{"id":"u","nodes":{"127.0.0.1:9":1}}""", ModifiedIndex = 4 };
@@ -78,14 +78,14 @@ public class DeltaTests
         var v6 = v3.WithChanges(new ChangeSet("g", 3, 6, false, [upstream, rekeyed, rule], [], false), "control_plane", DateTimeOffset.UnixEpoch);
 
         Assert.Equal("127.0.0.1:9", Assert.Single(v6.Upstreams["upstreams/u"].Nodes).Authority);
-        Assert.Null(v6.Consumers.ByKeyAuthKey("k1"));
-        Assert.Equal("jack", v6.Consumers.ByKeyAuthKey("k2")?.Username);
+        Assert.Null(v6.Consumers.Find("key-auth", "k1"));
+        Assert.Equal("jack", v6.Consumers.Find("key-auth", "k2")?.Consumer.Username);
         Assert.Single(v6.GlobalPlugins);
         Assert.Same(v3.Routes.Match(new FakeRequest("/a")), v6.Routes.Match(new FakeRequest("/a"))); // routes untouched
 
         var v7 = v6.WithChanges(new ChangeSet("g", 6, 7, false, [], [new ResourceKey(ResourceKind.GlobalRule, "1"), new ResourceKey(ResourceKind.Consumer, "jack")], false), "control_plane", DateTimeOffset.UnixEpoch);
         Assert.Empty(v7.GlobalPlugins);
-        Assert.Null(v7.Consumers.ByKeyAuthKey("k2"));
+        Assert.Null(v7.Consumers.Find("key-auth", "k2"));
     }
 
     [Fact]

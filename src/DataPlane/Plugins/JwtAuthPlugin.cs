@@ -1,0 +1,131 @@
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace OrleansGateway.DataPlane.Plugins;
+
+/// <summary>
+/// <c>jwt-auth</c>: the token comes from the <c>header</c> (default <c>authorization</c>, a <c>Bearer </c> prefix
+/// dropped), else the <c>query</c> argument, else the <c>cookie</c> (both default <c>jwt</c>). Its payload's
+/// <c>key_claim_name</c> claim (default <c>key</c>) names the consumer's jwt-auth credential; the header's
+/// <c>alg</c> must be the credential's <c>algorithm</c> (default HS256) and the signature must verify with its secret
+/// or public key (<see cref="JwtSignatures"/>); then <c>exp</c> and <c>nbf</c> are checked when present (or those
+/// of <c>claims_to_verify</c>, which must then be present), with the credential's <c>lifetime_grace_period</c>.
+/// Failures answer APISIX's texts; why a signature failed is not told to the client.
+/// </summary>
+public sealed class JwtAuthPlugin : AuthPlugin
+{
+    private readonly string _header;
+    private readonly string _query;
+    private readonly string _cookie;
+    private readonly string _keyClaim;
+    private readonly string[] _claims;
+    private readonly TimeProvider _time;
+
+    public JwtAuthPlugin(JsonObject config, TimeProvider time) : base("jwt-auth", 2510, config, "Bearer", "jwt")
+    {
+        _header = Text(config, "header") ?? "authorization";
+        _query = Text(config, "query") ?? "jwt";
+        _cookie = Text(config, "cookie") ?? "jwt";
+        _keyClaim = Text(config, "key_claim_name") ?? "key";
+        _claims = config["claims_to_verify"] is JsonArray claims ? claims.Select(c => c!.GetValue<string>()).ToArray() : [];
+        _time = time;
+    }
+
+    protected override ValueTask<Outcome> FindAsync(PluginContext context)
+    {
+        var token = Token(context.Http.Request);
+        if (token is null)
+        {
+            return Outcome.Fail("Missing JWT token in request");
+        }
+        JsonWebToken jwt;
+        try
+        {
+            jwt = new JsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return Outcome.Fail("JWT token invalid");
+        }
+        if (!jwt.TryGetPayloadValue<string>(_keyClaim, out var key) || key is null)
+        {
+            return Outcome.Fail("missing user key in JWT token");
+        }
+        if (context.Consumers.Find("jwt-auth", key) is not { } credential)
+        {
+            return Outcome.Fail("Invalid user key in JWT token");
+        }
+        var signer = JwtSignatures.Of(credential);
+        if (!string.Equals(jwt.Alg, signer.Algorithm, StringComparison.Ordinal) || !signer.Verify(jwt))
+        {
+            return Outcome.Fail("failed to verify jwt");
+        }
+        return ClaimsHold(jwt, signer.GracePeriod) ? Outcome.Of(credential) : Outcome.Fail("failed to verify jwt");
+    }
+
+    /// <summary>
+    /// APISIX's claim checks: <c>nbf</c> not after now and <c>exp</c> after now (each widened by the grace period),
+    /// numbers both; without <c>claims_to_verify</c> only those present are checked, with it each named must be present.
+    /// </summary>
+    private bool ClaimsHold(JsonWebToken jwt, long grace)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        foreach (var claim in _claims.Length > 0 ? _claims : ["nbf", "exp"])
+        {
+            if (!jwt.TryGetPayloadValue<object>(claim, out var value) || value is null)
+            {
+                if (_claims.Length > 0)
+                {
+                    return false;
+                }
+                continue;
+            }
+            if (!jwt.TryGetPayloadValue<double>(claim, out var seconds) || value is string)
+            {
+                return false; // "claim exp is not a number"
+            }
+            // RFC 7519: valid from nbf on (APISIX requires nbf < now, refusing a token in the second it was made), until exp.
+            var holds = claim == "nbf" ? seconds <= now + grace : seconds > now - grace;
+            if (!holds)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private string? Token(HttpRequest request)
+    {
+        var header = request.Headers[_header].ToString();
+        if (header.Length > 0)
+        {
+            return header.StartsWith("Bearer ", StringComparison.Ordinal) || header.StartsWith("bearer ", StringComparison.Ordinal) ? header[7..] : header;
+        }
+        var query = request.Query[_query].ToString();
+        if (query.Length > 0)
+        {
+            return query;
+        }
+        return request.Cookies[_cookie] is { Length: > 0 } cookie ? cookie : null;
+    }
+
+    protected override void Hide(PluginContext context)
+    {
+        var request = context.Http.Request;
+        if (request.Headers.Remove(_header))
+        {
+            return;
+        }
+        if (request.Query.ContainsKey(_query))
+        {
+            KeyAuthPlugin.RemoveQueryArgument(request, _query);
+            return;
+        }
+        if (request.Cookies.ContainsKey(_cookie))
+        {
+            var kept = request.Headers.Cookie.ToString().Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Where(c => !c.StartsWith(_cookie + "=", StringComparison.Ordinal));
+            request.Headers.Cookie = string.Join("; ", kept);
+        }
+    }
+}
