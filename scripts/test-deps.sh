@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need on a fresh Debian machine, idempotently:
 #   - PostgreSQL (Debian package), started, with a test role that may create databases;
+#   - Redis (Debian package; the tests run their own servers);
 #   - Node.js with s3rver (tests/s3rver) and playwright-core (tests/browser), Debian's Chromium for the browser test;
 #   - docker-compose (to check docker/docker-compose.yaml);
 #   - writes the connection string the tests read to .test-env (sourced by scripts/test.sh).
@@ -50,6 +51,14 @@ if ! command -v openssl >/dev/null 2>&1; then
   echo "test-deps: installing openssl from apt"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq openssl >/dev/null
+fi
+
+# Redis (Debian's package), for the limit plugins' shared counters: the tests start their own servers and clusters on
+# free loopback ports (redis-server, redis-cli), so the package's own service is neither needed nor started here.
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  echo "test-deps: installing redis-server from apt"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
 fi
 
 # s3rver, the S3-protocol server of the tests, pinned in tests/s3rver (lock file without registry addresses).

@@ -24,6 +24,11 @@ public sealed class EchoUpstream : IAsyncDisposable
 
     public int Port { get; }
 
+    private int _inFlight;
+
+    /// <summary>Requests it is answering right now (one that sleeps is counted until it answered).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
     public string Name { get; }
 
     public string Address => $"127.0.0.1:{Port}";
@@ -51,9 +56,36 @@ public sealed class EchoUpstream : IAsyncDisposable
             }
         }));
         var app = builder.Build();
+        EchoUpstream? self = null;
         app.Run(async context =>
         {
+            Interlocked.Increment(ref self!._inFlight);
+            try
+            {
+                await EchoAsync(context, name, http2Only);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref self._inFlight);
+            }
+        });
+        await app.StartAsync();
+        return self = new EchoUpstream(app, port, name);
+    }
+
+    private static async Task EchoAsync(HttpContext context, string name, bool http2Only)
+    {
+        {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+            // ?status=N answers with that status, ?sleep_ms=N (at most 5 s) answers that late: for breakers and limits.
+            if (int.TryParse(context.Request.Query["status"], out var status))
+            {
+                context.Response.StatusCode = status;
+            }
+            if (int.TryParse(context.Request.Query["sleep_ms"], out var sleep))
+            {
+                await Task.Delay(Math.Clamp(sleep, 0, 5000));
+            }
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
@@ -71,9 +103,7 @@ public sealed class EchoUpstream : IAsyncDisposable
             {
                 context.Response.AppendTrailer("grpc-status", "0");
             }
-        });
-        await app.StartAsync();
-        return new EchoUpstream(app, port, name);
+        }
     }
 
     public async ValueTask DisposeAsync()

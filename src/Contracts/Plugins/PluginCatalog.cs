@@ -16,9 +16,9 @@ public static class PluginCatalog
             new("cors", 4000, Cors()),
             new("ip-restriction", 3000, IpRestriction()),
             new("proxy-rewrite", 1008, ProxyRewrite()),
-            new("limit-count", 1002, LimitCount()),
             new("response-rewrite", 899, ResponseRewrite()),
             .. AuthPluginSchemas.Definitions(),
+            .. TrafficPluginSchemas.Definitions(),
         ];
         return plugins.ToDictionary(p => p.Name, StringComparer.Ordinal);
     }
@@ -44,22 +44,6 @@ public static class PluginCatalog
         ("message", S.Str(1, 1024)), ("response_code", S.Int(403, 404)), Meta())
     {
         Rules = [S.AtLeastOne("whitelist", "blacklist"), S.AtMostOne("whitelist", "blacklist")],
-    };
-
-    private static ObjectSchema LimitCount() => new(
-        ("count", S.Int(exclusiveMin: 0)), ("time_window", S.Int(exclusiveMin: 0)),
-        ("key_type", S.Enum("var", "var_combination", "constant")), ("key", S.Str(1)),
-        ("rejected_code", S.Int(200, 599)), ("rejected_msg", S.Str(1)),
-        ("policy", new StringSchema { Enum = ["local"] }), ("show_limit_quota_header", S.Bool()),
-        ("allow_degradation", S.Bool()), ("group", S.Str(1)), Meta())
-    {
-        // APISIX's oneOf: count with time_window (or rules, which are not provided).
-        Rules =
-        [
-            o => new[] { "count", "time_window" }.FirstOrDefault(p => !o.ContainsKey(p)) is { } missing
-                ? AdminErrors.Described("value should match only one schema, but matches none", $"property \"{missing}\" is required")
-                : null,
-        ],
     };
 
     /// <summary><c>headers</c> of proxy-rewrite and response-rewrite: a flat map (meaning set) or {set, add, remove}.</summary>

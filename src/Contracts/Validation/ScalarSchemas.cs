@@ -146,7 +146,7 @@ public sealed class OneOfSchema(params Schema[] options) : Schema
         return matches switch
         {
             1 => null,
-            0 => $"value should match only one schema, but matches none ({reason})",
+            0 => AdminErrors.Described("value should match only one schema, but matches none", AdminErrors.Split(reason!).Message),
             _ => "value should match only one schema, but matches more than one",
         };
     }

@@ -100,6 +100,7 @@ public static class DataPlaneStartup
     public static WebApplication MapDataPlane(this WebApplication app, GatewayConfig config)
     {
         var holder = app.Services.GetRequiredService<ProxyConfigHolder>();
+        Plugins.PluginDiagnostics.Use(app.Services.GetRequiredService<ILoggerFactory>());
         var cache = app.Services.GetRequiredService<LocalConfigCache>();
         var cacheLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<LocalConfigCache>();
         var metrics = app.Services.GetRequiredService<Observability.DataPlaneMetrics>();

@@ -8,7 +8,7 @@ namespace OrleansGateway.DataPlane.Plugins;
 /// (its group's, overlaid by its own; authentication plugins left out). Immutable for one version of the consumers
 /// and groups; it keeps the chains merged with it per route so that an authenticated request merges nothing.
 /// </summary>
-public sealed class ConsumerEntry(string username, string? groupId, IReadOnlyDictionary<string, JsonObject> plugins, bool groupMissing)
+public sealed class ConsumerEntry(string username, string? groupId, IReadOnlyDictionary<string, (JsonObject Config, string Owner)> plugins, bool groupMissing)
 {
     private readonly ConcurrentDictionary<string, (PluginChain Route, PluginChain Merged)> _merged = new(StringComparer.Ordinal);
 
@@ -17,8 +17,8 @@ public sealed class ConsumerEntry(string username, string? groupId, IReadOnlyDic
     /// <summary>Its <c>group_id</c>, if any.</summary>
     public string? GroupId { get; } = groupId;
 
-    /// <summary>The plugins it adds, by name.</summary>
-    public IReadOnlyDictionary<string, JsonObject> Plugins { get; } = plugins;
+    /// <summary>The plugins it adds, by name, with their owner (<c>consumers/jack</c> or <c>consumer_groups/gold</c>).</summary>
+    public IReadOnlyDictionary<string, (JsonObject Config, string Owner)> Plugins { get; } = plugins;
 
     /// <summary>It names a consumer group that does not exist (deleted with <c>force</c>): APISIX answers 503.</summary>
     public bool GroupMissing { get; } = groupMissing;
@@ -37,7 +37,7 @@ public sealed class ConsumerEntry(string username, string? groupId, IReadOnlyDic
         {
             return cached.Merged;
         }
-        var merged = route.WithConsumer(this, routeId);
+        var merged = route.WithConsumer(this);
         _merged[routeId] = (route, merged);
         return merged;
     }

@@ -87,17 +87,18 @@ public sealed class ConsumerIndex
         var group = groupId is null ? null : groupOf(groupId);
         // As APISIX: the group's plugins, then the consumer's own over them. An authentication plugin's configuration
         // on a consumer is its credential, not something to run again.
-        var plugins = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        foreach (var source in new[] { group?["plugins"], consumer["plugins"] })
+        var username = consumer["username"]!.GetValue<string>();
+        var plugins = new Dictionary<string, (JsonObject, string)>(StringComparer.Ordinal);
+        foreach (var (source, owner) in new[] { (group?["plugins"], $"consumer_groups/{groupId}"), (consumer["plugins"], $"consumers/{username}") })
         {
             foreach (var (name, config) in source as JsonObject ?? [])
             {
                 if (config is JsonObject obj && PluginCatalog.All.TryGetValue(name, out var definition) && !definition.IsAuth)
                 {
-                    plugins[name] = obj;
+                    plugins[name] = (obj, owner);
                 }
             }
         }
-        return new ConsumerEntry(consumer["username"]!.GetValue<string>(), groupId, plugins, groupMissing: groupId is not null && group is null);
+        return new ConsumerEntry(username, groupId, plugins, groupMissing: groupId is not null && group is null);
     }
 }

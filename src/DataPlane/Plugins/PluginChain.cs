@@ -12,24 +12,24 @@ public sealed class PluginChain
 {
     private readonly ProxyPlugin[] _rewrite;
     private readonly ProxyPlugin[] _access;
+    private readonly ProxyPlugin[] _log;
     private readonly ProxyPlugin[] _consumerRewrite;
-    private readonly IReadOnlyDictionary<string, JsonObject> _configs;
-    private readonly string _scope;
-    private readonly TimeProvider _time;
+    private readonly IReadOnlyDictionary<string, (JsonObject Config, string Owner)> _configs;
+    private readonly PluginEnvironment _environment;
 
-    private PluginChain(ProxyPlugin[] plugins, IReadOnlyDictionary<string, JsonObject> configs, string scope, TimeProvider time, ProxyPlugin[]? consumerRewrite = null)
+    private PluginChain(ProxyPlugin[] plugins, IReadOnlyDictionary<string, (JsonObject Config, string Owner)> configs, PluginEnvironment environment, ProxyPlugin[]? consumerRewrite = null)
     {
         Plugins = plugins;
         _rewrite = plugins.Where(p => p.Phase == PluginPhase.Rewrite).ToArray();
         _access = plugins.Where(p => p.Phase == PluginPhase.Access).ToArray();
+        _log = plugins.Where(p => p.HasLogPhase).ToArray();
         _consumerRewrite = consumerRewrite ?? [];
         _configs = configs;
-        _scope = scope;
-        _time = time;
+        _environment = environment;
         ResponseRewrites = plugins.OfType<ResponseRewritePlugin>().ToArray();
     }
 
-    public static PluginChain Empty { get; } = new([], new Dictionary<string, JsonObject>(), "", TimeProvider.System);
+    public static PluginChain Empty { get; } = new([], new Dictionary<string, (JsonObject, string)>(), PluginEnvironment.System);
 
     /// <summary>Every plugin that runs, by priority (higher first).</summary>
     public IReadOnlyList<ProxyPlugin> Plugins { get; }
@@ -38,19 +38,21 @@ public sealed class PluginChain
     public IReadOnlyList<ResponseRewritePlugin> ResponseRewrites { get; }
 
     /// <summary>
-    /// The chain of <paramref name="layers"/> (<c>plugins</c> objects, later ones winning on the same name), or
-    /// <see cref="Empty"/>. <paramref name="scope"/> names whose counters its stateful plugins keep (<c>route:1</c>).
+    /// The chain of <paramref name="layers"/> (later ones winning on the same name), or <see cref="Empty"/>. Each
+    /// plugin keeps its counters under its layer's owner and a digest of its configuration, as APISIX's
+    /// <c>resource_key:conf_version</c>: a change to the plugin's configuration starts them afresh, a change
+    /// elsewhere in the resource keeps them.
     /// </summary>
-    public static PluginChain Build(IEnumerable<JsonObject?> layers, string scope, TimeProvider time)
+    public static PluginChain Build(IEnumerable<PluginLayer> layers, PluginEnvironment environment)
     {
-        var merged = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        var merged = new Dictionary<string, (JsonObject Config, string Owner)>(StringComparer.Ordinal);
         foreach (var layer in layers)
         {
-            foreach (var (name, config) in layer ?? [])
+            foreach (var (name, config) in layer.Plugins ?? [])
             {
                 if (config is JsonObject obj)
                 {
-                    merged[name] = obj;
+                    merged[name] = (obj, layer.Owner);
                 }
             }
         }
@@ -58,32 +60,31 @@ public sealed class PluginChain
         {
             return Empty;
         }
-        var plugins = merged.Select(p => Create(p.Key, p.Value, scope, time)).OfType<ProxyPlugin>().ToArray();
-        return new PluginChain(Ordered(plugins), merged, scope, time);
+        var plugins = merged.Select(p => Create(p.Key, p.Value.Config, p.Value.Owner, environment)).OfType<ProxyPlugin>().ToArray();
+        return new PluginChain(Ordered(plugins), merged, environment);
     }
 
     /// <summary>A chain that answers every request with <paramref name="status"/>, for a route that refers to what is gone.</summary>
     public static PluginChain Unavailable(int status, string reason) =>
-        new([new UnavailablePlugin(status, reason)], new Dictionary<string, JsonObject>(), "", TimeProvider.System);
+        new([new UnavailablePlugin(status, reason)], new Dictionary<string, (JsonObject, string)>(), PluginEnvironment.System);
 
     /// <summary>
     /// This chain with <paramref name="consumer"/>'s plugins over it, as APISIX's consumer merge: the consumer's
-    /// configuration replaces the route's for the same plugin (its counters kept per route and consumer); plugins the
-    /// route did not have run their rewrite work after authentication (<see cref="OnConsumerRewriteAsync"/>).
+    /// configuration replaces the route's for the same plugin (its counters kept under the consumer, or its group,
+    /// for every route it calls); plugins the route did not have run their rewrite work after authentication
+    /// (<see cref="OnConsumerRewriteAsync"/>).
     /// </summary>
-    internal PluginChain WithConsumer(ConsumerEntry consumer, string routeId)
+    internal PluginChain WithConsumer(ConsumerEntry consumer)
     {
-        var scope = _scope.Length > 0 ? _scope : $"route:{routeId}";
-        var consumerScope = $"{scope}&consumer:{consumer.Username}";
-        var configs = new Dictionary<string, JsonObject>(_configs, StringComparer.Ordinal);
+        var configs = new Dictionary<string, (JsonObject Config, string Owner)>(_configs, StringComparer.Ordinal);
         var plugins = Plugins.ToDictionary(p => p.Name, StringComparer.Ordinal);
         var added = new List<ProxyPlugin>();
-        foreach (var (name, config) in consumer.Plugins)
+        foreach (var (name, (config, owner)) in consumer.Plugins)
         {
             var fromConsumer = !configs.ContainsKey(name);
-            configs[name] = config;
+            configs[name] = (config, owner);
             plugins.Remove(name);
-            if (Create(name, config, consumerScope, _time) is { } plugin)
+            if (Create(name, config, owner, _environment) is { } plugin)
             {
                 plugins[name] = plugin;
                 if (fromConsumer && plugin.Phase == PluginPhase.Rewrite)
@@ -92,17 +93,20 @@ public sealed class PluginChain
                 }
             }
         }
-        return new PluginChain(Ordered(plugins.Values), configs, scope, _time, Ordered(added));
+        return new PluginChain(Ordered(plugins.Values), configs, _environment, Ordered(added));
     }
 
     private static ProxyPlugin[] Ordered(IEnumerable<ProxyPlugin> plugins) => plugins.OrderByDescending(p => p.Priority).ToArray();
 
-    private static ProxyPlugin? Create(string name, JsonObject config, string scope, TimeProvider time)
+    private static ProxyPlugin? Create(string name, JsonObject stored, string owner, PluginEnvironment environment)
     {
-        if (config["_meta"]?["disable"]?.GetValue<bool>() == true)
+        if (stored["_meta"]?["disable"]?.GetValue<bool>() == true)
         {
             return null;
         }
+        var scope = PluginScope.Of(owner, stored);
+        var config = environment.Open(name, stored, owner);
+        var time = environment.Time;
         return name switch
         {
             "cors" => new CorsPlugin(config),
@@ -113,7 +117,10 @@ public sealed class PluginChain
             "hmac-auth" => new HmacAuthPlugin(config, time),
             "consumer-restriction" => new ConsumerRestrictionPlugin(config),
             "proxy-rewrite" => new ProxyRewritePlugin(config),
-            "limit-count" => new LimitCountPlugin(config, scope, time),
+            "limit-count" => new Limits.LimitCountPlugin(config, scope, environment),
+            "limit-req" => new Limits.LimitReqPlugin(config, scope, environment),
+            "limit-conn" => new Limits.LimitConnPlugin(config, scope, environment),
+            "api-breaker" => new Limits.ApiBreakerPlugin(config, environment),
             "response-rewrite" => new ResponseRewritePlugin(config),
             _ => null, // the control plane refuses unknown plugins; an older data plane skips a newer one
         };
@@ -148,6 +155,15 @@ public sealed class PluginChain
         foreach (var plugin in Plugins)
         {
             plugin.OnResponse(context);
+        }
+    }
+
+    /// <summary>The log phase, once the response is complete (or the request failed): plugins that count or report.</summary>
+    public void OnLog(PluginContext context)
+    {
+        foreach (var plugin in _log)
+        {
+            plugin.OnLog(context);
         }
     }
 }

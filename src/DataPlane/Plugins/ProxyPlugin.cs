@@ -25,6 +25,17 @@ public abstract class ProxyPlugin(string name, int priority, PluginPhase phase =
     {
     }
 
+    /// <summary>Whether it has work in the log phase (<see cref="OnLog"/>): only those are called there.</summary>
+    public virtual bool HasLogPhase => false;
+
+    /// <summary>
+    /// The log phase: after the response was sent, or the request failed or was answered by a plugin (then
+    /// <see cref="PluginContext.UpstreamStatus"/> is null). Must not throw.
+    /// </summary>
+    public virtual void OnLog(PluginContext context)
+    {
+    }
+
     /// <summary>Answers the request with a JSON body, as APISIX plugins do.</summary>
     protected static async ValueTask<bool> RespondAsync(PluginContext context, int status, object? body, IDictionary<string, string>? headers = null)
     {
@@ -42,5 +53,5 @@ public abstract class ProxyPlugin(string name, int priority, PluginPhase phase =
         return false;
     }
 
-    protected static string? Text(JsonObject config, string name) => config[name] is JsonValue v ? v.ToString() : null;
+    protected static string? Text(JsonObject? config, string name) => config?[name] is JsonValue v ? v.ToString() : null;
 }

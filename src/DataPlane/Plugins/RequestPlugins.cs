@@ -14,6 +14,7 @@ public static class RequestPlugins
     public static async ValueTask<PluginChain?> RunAsync(IReadOnlyList<PluginChain> globals, PluginChain? routeChain, PluginContext context)
     {
         var chain = routeChain ?? PluginChain.Empty;
+        context.Chain = chain;
         for (var i = 0; i < globals.Count; i++)
         {
             if (!await globals[i].OnRewriteAsync(context))
@@ -37,6 +38,7 @@ public static class RequestPlugins
             if (!ReferenceEquals(merged, chain))
             {
                 chain = merged;
+                context.Chain = chain;
                 if (!await chain.OnConsumerRewriteAsync(context))
                 {
                     return null;
@@ -51,5 +53,25 @@ public static class RequestPlugins
             }
         }
         return await chain.OnAccessAsync(context) ? chain : null;
+    }
+
+    /// <summary>
+    /// Once the request is complete, however it ended: the log phase of the global rules and of the chain that
+    /// applied, then what the request held is released. Never throws.
+    /// </summary>
+    public static void Complete(IReadOnlyList<PluginChain> globals, PluginContext context)
+    {
+        try
+        {
+            for (var i = 0; i < globals.Count; i++)
+            {
+                globals[i].OnLog(context);
+            }
+            context.Chain?.OnLog(context);
+        }
+        finally
+        {
+            context.ReleaseLeases();
+        }
     }
 }

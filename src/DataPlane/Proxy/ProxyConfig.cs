@@ -44,6 +44,9 @@ public sealed class ProxyConfig
     /// </summary>
     public ChangeSet? Delta { get; init; }
 
+    /// <summary>The plugin metadata's texts this version's plugins were compiled with.</summary>
+    private string PluginMetadataJson { get; init; } = "";
+
     /// <summary>Compiled routes with the text they came from (equal text: unchanged), for reuse by the next version.</summary>
     private ShardedMap<CompiledEntry> Compiled { get; init; } = ShardedMap<CompiledEntry>.Empty;
 
@@ -74,6 +77,10 @@ public sealed class ProxyConfig
     public static ProxyConfig Build(ResourceSet set, string source, DateTimeOffset now, TimeProvider? time = null, ProxyConfig? previous = null)
     {
         time ??= TimeProvider.System;
+        var environment = Environment(set, time);
+        var metadataJson = MetadataJson(set);
+        // Plugins read the plugin metadata: when it changed, no compiled route of the previous version is reused.
+        var reusable = previous is not null && previous.PluginMetadataJson == metadataJson ? previous : null;
         var upstreams = ShardedMap<UpstreamDefinition>.Empty.ToBuilder();
         foreach (var json in set.JsonOf(ResourceKind.Upstream))
         {
@@ -97,9 +104,9 @@ public sealed class ProxyConfig
             var route = ResourceSet.Parse(json);
             AddInlineUpstream(upstreams, "routes", route, json, previous, set);
             var id = ResourceIds.Text(route["id"])!;
-            var entry = previous?.Compiled.GetValueOrDefault(id) is { } old && old.CompiledFrom(json, set)
+            var entry = reusable?.Compiled.GetValueOrDefault(id) is { } old && old.CompiledFrom(json, set)
                 ? old
-                : Compile(set, route, json, time, services);
+                : Compile(set, route, json, environment, services);
             if (entry is null)
             {
                 continue;
@@ -115,11 +122,12 @@ public sealed class ProxyConfig
             Routes = RouteTable.Build(routes, set.Version),
             BodyReadingRoutes = routes.Count(r => r.Vars.ReadsBody),
             Upstreams = upstreams.Build(),
-            GlobalPlugins = BuildGlobalPlugins(set, time),
+            GlobalPlugins = BuildGlobalPlugins(set, environment),
             RoutePlugins = routePlugins.Build(),
             Consumers = BuildConsumers(set),
             Resources = set,
             Compiled = compiled.Build(),
+            PluginMetadataJson = metadataJson,
         };
     }
 
@@ -144,6 +152,7 @@ public sealed class ProxyConfig
     {
         time ??= TimeProvider.System;
         var set = Resources.With(changes);
+        var environment = Environment(set, time);
         var touched = changes.Deleted.Select(k => (k.Kind, k.Id)).Concat(changes.Upserted.Select(r => (r.Kind, r.Id))).ToHashSet();
         var upstreams = Upstreams.ToBuilder();
         var changedSsls = touched.Where(t => t.Kind == ResourceKind.Ssl).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
@@ -176,6 +185,11 @@ public sealed class ProxyConfig
         var changedServices = touched.Where(t => t.Kind == ResourceKind.Service).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
         var changedPluginConfigs = touched.Where(t => t.Kind == ResourceKind.PluginConfig).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
         var routeIds = touched.Where(t => t.Kind == ResourceKind.Route).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+        var metadataChanged = touched.Any(t => t.Kind == ResourceKind.PluginMetadata);
+        if (metadataChanged)
+        {
+            routeIds.UnionWith(Compiled.Select(e => e.Compiled.Id)); // plugins read it: recompile every route (a rare change)
+        }
         if (changedServices.Count > 0 || changedPluginConfigs.Count > 0)
         {
             // A service's hosts, upstream and plugins and a plugin config's plugins are inherited by the routes that
@@ -196,7 +210,7 @@ public sealed class ProxyConfig
                 removed.Add(old.Compiled);
                 routePlugins.Remove(id);
             }
-            if (set.GetJson(ResourceKind.Route, id) is { } json && Compile(set, ResourceSet.Parse(json), json, time, services) is { } entry)
+            if (set.GetJson(ResourceKind.Route, id) is { } json && Compile(set, ResourceSet.Parse(json), json, environment, services) is { } entry)
             {
                 Add(compiled, routePlugins, id, entry);
                 added.Add(entry.Compiled);
@@ -210,16 +224,17 @@ public sealed class ProxyConfig
             Routes = Routes.With(removed, added, set.Version),
             BodyReadingRoutes = BodyReadingRoutes - removed.Count(r => r.Vars.ReadsBody) + added.Count(r => r.Vars.ReadsBody),
             Upstreams = upstreams.Build(),
-            GlobalPlugins = touched.Any(t => t.Kind == ResourceKind.GlobalRule) ? BuildGlobalPlugins(set, time) : GlobalPlugins,
+            GlobalPlugins = metadataChanged || touched.Any(t => t.Kind == ResourceKind.GlobalRule) ? BuildGlobalPlugins(set, environment) : GlobalPlugins,
             RoutePlugins = routePlugins.Build(),
             Consumers = touched.Any(t => t.Kind is ResourceKind.Consumer or ResourceKind.ConsumerGroup) ? BuildConsumers(set) : Consumers,
             Resources = set,
             Compiled = compiled.Build(),
             Delta = changes,
+            PluginMetadataJson = metadataChanged ? MetadataJson(set) : PluginMetadataJson,
         };
     }
 
-    private static CompiledEntry? Compile(ResourceSet set, JsonObject route, string routeJson, TimeProvider time, Dictionary<string, JsonObject?> services)
+    private static CompiledEntry? Compile(ResourceSet set, JsonObject route, string routeJson, PluginEnvironment environment, Dictionary<string, JsonObject?> services)
     {
         var id = ResourceIds.Text(route["id"])!;
         var sid = ResourceIds.Text(route["service_id"]);
@@ -239,8 +254,12 @@ public sealed class ProxyConfig
         var plugins = pid is not null && pluginConfigJson is null ? PluginChain.Unavailable(503, $"failed to fetch plugin config by id [{pid}]")
             : sid is not null && service is null ? PluginChain.Unavailable(404, $"failed to fetch service configuration by id [{sid}]")
             : PluginChain.Build(
-                [service?["plugins"] as JsonObject, pluginConfigJson is null ? null : ResourceSet.Parse(pluginConfigJson)["plugins"] as JsonObject, route["plugins"] as JsonObject],
-                $"route:{id}", time);
+                [
+                    new(service?["plugins"] as JsonObject, $"services/{sid}"),
+                    new(pluginConfigJson is null ? null : ResourceSet.Parse(pluginConfigJson)["plugins"] as JsonObject, $"plugin_configs/{pid}"),
+                    new(route["plugins"] as JsonObject, $"routes/{id}"),
+                ],
+                environment);
         return new CompiledEntry(routeJson, sid, sid is null ? null : set.GetJson(ResourceKind.Service, sid), pid, pluginConfigJson, fresh, plugins);
     }
 
@@ -260,9 +279,17 @@ public sealed class ProxyConfig
         }
     }
 
-    private static List<PluginChain> BuildGlobalPlugins(ResourceSet set, TimeProvider time) =>
+    /// <summary>What the plugins of this version are compiled with: the clock, the keyring, the plugin metadata.</summary>
+    private static PluginEnvironment Environment(ResourceSet set, TimeProvider time) =>
+        new(time, set.Cipher, set.Of(ResourceKind.PluginMetadata).Where(m => m["id"] is JsonValue)
+            .ToDictionary(m => ResourceIds.Text(m["id"])!, m => m, StringComparer.Ordinal));
+
+    /// <summary>The plugin metadata's texts, to tell whether it changed between two versions.</summary>
+    private static string MetadataJson(ResourceSet set) => string.Join('\n', set.JsonOf(ResourceKind.PluginMetadata).Order(StringComparer.Ordinal));
+
+    private static List<PluginChain> BuildGlobalPlugins(ResourceSet set, PluginEnvironment environment) =>
         set.Of(ResourceKind.GlobalRule)
-            .Select(g => PluginChain.Build([g["plugins"] as JsonObject], $"global:{g["id"]}", time))
+            .Select(g => PluginChain.Build([new(g["plugins"] as JsonObject, $"global_rules/{ResourceIds.Text(g["id"])}")], environment))
             .Where(c => c.Plugins.Count > 0)
             .ToList();
 

@@ -21,9 +21,10 @@ public sealed class ProxyMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         string? routeId = null;
+        var config = holder.Current;
+        PluginContext? plugins = null;
         try
         {
-            var config = holder.Current;
             if (config.BodyReadingRoutes > 0 && HasBody(context.Request))
             {
                 await PostArgs.LoadAsync(context, gateway.MaxPostArgsReadableBytes);
@@ -35,7 +36,7 @@ public sealed class ProxyMiddleware(
                 return;
             }
             routeId = route.Id;
-            var plugins = new PluginContext(context, route, config.Consumers);
+            plugins = new PluginContext(context, route, config.Consumers);
             if (await RequestPlugins.RunAsync(config.GlobalPlugins, config.RoutePlugins.GetValueOrDefault(route.Id), plugins) is not { } chain)
             {
                 return;
@@ -95,6 +96,10 @@ public sealed class ProxyMiddleware(
         }
         finally
         {
+            if (plugins is not null)
+            {
+                RequestPlugins.Complete(config.GlobalPlugins, plugins);
+            }
             metrics.Request(routeId ?? "", context.Response.StatusCode);
         }
     }
@@ -153,6 +158,7 @@ public sealed class ProxyMiddleware(
             {
                 return copyBody;
             }
+            plugins.UpstreamStatus = (int)proxyResponse.StatusCode;
             foreach (var global in globals)
             {
                 global.OnResponse(plugins);

@@ -36,7 +36,8 @@ public sealed class PluginHarness
         R(ResourceKind.Consumer, username, $$"""{"username":"{{username}}","plugins":{{plugins}}{{extra}}}""");
 
     /// <summary>Runs the plugins for a request to <paramref name="target"/> (path and query).</summary>
-    public async Task<Outcome> RunAsync(string target, Action<HttpRequest>? prepare = null, string method = "GET", string remote = "10.0.0.1", byte[]? body = null)
+    public async Task<Outcome> RunAsync(string target, Action<HttpRequest>? prepare = null, string method = "GET", string remote = "10.0.0.1", byte[]? body = null,
+        int? upstreamStatus = 200, bool complete = true)
     {
         var http = new DefaultHttpContext();
         var question = target.IndexOf('?');
@@ -57,10 +58,24 @@ public sealed class PluginHarness
         var context = new PluginContext(http, route, Config.Consumers);
         var chain = await RequestPlugins.RunAsync(Config.GlobalPlugins, Config.RoutePlugins.GetValueOrDefault(route.Id), context);
         http.Response.Body.Position = 0;
-        return new Outcome(chain is null ? http.Response.StatusCode : null, await new StreamReader(http.Response.Body).ReadToEndAsync(),
-            http.Response.Headers, http.Request, context.ConsumerName);
+        var outcome = new Outcome(chain is null ? http.Response.StatusCode : null, await new StreamReader(http.Response.Body).ReadToEndAsync(),
+            http.Response.Headers, http.Request, context.ConsumerName, context, Config);
+        if (chain is not null)
+        {
+            context.UpstreamStatus = upstreamStatus; // as if the upstream answered so
+        }
+        if (complete)
+        {
+            outcome.Complete();
+        }
+        return outcome;
     }
 
     /// <param name="Answered">The status a plugin answered with; null when the request would go upstream.</param>
-    public sealed record Outcome(int? Answered, string Body, IHeaderDictionary ResponseHeaders, HttpRequest Request, string? Consumer);
+    /// <param name="Context">The request's plugin context, to complete later (<see cref="Complete"/>) for a request still in flight.</param>
+    public sealed record Outcome(int? Answered, string Body, IHeaderDictionary ResponseHeaders, HttpRequest Request, string? Consumer, PluginContext Context, ProxyConfig Config)
+    {
+        /// <summary>The request completes: the log phase runs and what it held is released.</summary>
+        public void Complete() => RequestPlugins.Complete(Config.GlobalPlugins, Context);
+    }
 }
