@@ -19,6 +19,9 @@ public static class PluginCatalog
             new("response-rewrite", 899, ResponseRewrite()),
             .. AuthPluginSchemas.Definitions(),
             .. TrafficPluginSchemas.Definitions(),
+            .. RequestPluginSchemas.Definitions(),
+            .. ReleasePluginSchemas.Definitions(),
+            .. TransformPluginSchemas.Definitions(),
         ];
         return plugins.ToDictionary(p => p.Name, StringComparer.Ordinal);
     }

@@ -27,6 +27,9 @@ public static class ResourceSchemas
     /// <summary>The schema of <paramref name="kind"/>.</summary>
     public static ObjectSchema For(ResourceKind kind) => ByKind[kind];
 
+    /// <summary>An upstream given inline (a route's, a service's, traffic-split's): no id of its own.</summary>
+    internal static ObjectSchema InlineUpstream() => Upstream(inline: true);
+
     private static readonly StringSchema IdSchema = S.Id();
     private static readonly StringSchema UsernameSchema = S.Str(1, 100, @"^[a-zA-Z0-9_\-]+$");
 

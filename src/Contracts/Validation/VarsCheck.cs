@@ -22,7 +22,13 @@ public static class VarsCheck
     private static readonly string[] VariablePrefixes = ["arg_", "http_", "cookie_", "post_arg_", "post_arg."];
 
     /// <summary>Null when <paramref name="vars"/> (an array, or absent) is a valid expression list, else APISIX's text.</summary>
-    public static string? Check(JsonNode? vars)
+    public static string? Check(JsonNode? vars) => Reason(vars) is { } error ? Failed(error) : null;
+
+    /// <summary>
+    /// What lua-resty-expr says is wrong with <paramref name="vars"/> (null when nothing), without the "failed to
+    /// validate" prefix: plugins that check expressions themselves (fault-injection) answer it bare, as APISIX.
+    /// </summary>
+    public static string? Reason(JsonNode? vars)
     {
         if (vars is not JsonArray rule || rule.Count == 0)
         {
@@ -30,9 +36,9 @@ public static class VarsCheck
         }
         if (rule[0] is not JsonArray && !IsLogicOperator(rule[0]))
         {
-            return Failed("rule should be wrapped inside brackets");
+            return "rule should be wrapped inside brackets";
         }
-        return Compile(rule) is { } error ? Failed(error) : null;
+        return Compile(rule);
     }
 
     private static string Failed(string error) => $"failed to validate the 'vars' expression: {error}";

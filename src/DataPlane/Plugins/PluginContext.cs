@@ -21,11 +21,26 @@ public sealed class PluginContext(HttpContext http, CompiledRoute route, Consume
     /// <summary>proxy-rewrite's <c>host</c>: the Host header sent upstream, overriding pass_host.</summary>
     public string? UpstreamHostOverride { get; set; }
 
+    /// <summary>The upstreams of this configuration version by key (<c>upstreams/1</c>), for plugins that pick one.</summary>
+    public Routing.ShardedMap<Proxy.UpstreamDefinition> Upstreams { get; init; } = Routing.ShardedMap<Proxy.UpstreamDefinition>.Empty;
+
+    /// <summary>
+    /// A filter the response body streams through (gzip's compressor), set when the upstream's headers arrived; the
+    /// proxy disposes it once the body is forwarded, which completes it.
+    /// </summary>
+    public IAsyncDisposable? ResponseBodyFilter { get; set; }
+
+    /// <summary>traffic-split's choice: the upstream to use instead of the route's (null: the route's).</summary>
+    public Proxy.UpstreamDefinition? UpstreamOverride { get; set; }
+
     /// <summary>The chain that applies to the request so far (the route's, then merged with its consumer's).</summary>
     public PluginChain? Chain { get; set; }
 
     /// <summary>The status the upstream answered with; null when no upstream answered.</summary>
     public int? UpstreamStatus { get; set; }
+
+    /// <summary>The upstream's answer (its headers), once it arrived.</summary>
+    public HttpResponseMessage? UpstreamResponse { get; set; }
 
     private List<IRequestLease>? _leases;
 

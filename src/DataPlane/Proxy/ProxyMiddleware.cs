@@ -36,12 +36,13 @@ public sealed class ProxyMiddleware(
                 return;
             }
             routeId = route.Id;
-            plugins = new PluginContext(context, route, config.Consumers);
+            plugins = new PluginContext(context, route, config.Consumers) { Upstreams = config.Upstreams };
             if (await RequestPlugins.RunAsync(config.GlobalPlugins, config.RoutePlugins.GetValueOrDefault(route.Id), plugins) is not { } chain)
             {
                 return;
             }
-            if (route.UpstreamKey is null || !config.Upstreams.TryGetValue(route.UpstreamKey, out var upstream))
+            var upstream = plugins.UpstreamOverride;
+            if (upstream is null && (route.UpstreamKey is null || !config.Upstreams.TryGetValue(route.UpstreamKey, out upstream)))
             {
                 await Error(context, 503, "missing upstream configuration in Route or Service");
                 return;
@@ -76,6 +77,11 @@ public sealed class ProxyMiddleware(
                     if (transformer.ReplacementBody is { } replacement)
                     {
                         await replacement.WriteBodyAsync(plugins);
+                    }
+                    if (plugins.ResponseBodyFilter is { } filter)
+                    {
+                        plugins.ResponseBodyFilter = null;
+                        await filter.DisposeAsync();
                     }
                 }
                 finally
@@ -159,6 +165,7 @@ public sealed class ProxyMiddleware(
                 return copyBody;
             }
             plugins.UpstreamStatus = (int)proxyResponse.StatusCode;
+            plugins.UpstreamResponse = proxyResponse;
             foreach (var global in globals)
             {
                 global.OnResponse(plugins);

@@ -42,7 +42,7 @@ public sealed class PluginHarness
         var http = new DefaultHttpContext();
         var question = target.IndexOf('?');
         http.Request.Method = method;
-        http.Request.Path = question < 0 ? target : target[..question];
+        http.Request.Path = PathString.FromUriComponent(question < 0 ? target : target[..question]); // decoded, as Kestrel does
         http.Request.QueryString = question < 0 ? QueryString.Empty : new QueryString(target[question..]);
         http.Features.Get<IHttpRequestFeature>()!.RawTarget = target;
         http.Request.Host = new HostString("gateway.test");
@@ -55,7 +55,7 @@ public sealed class PluginHarness
         }
         prepare?.Invoke(http.Request);
         var route = Config.Routes.Match(new HttpRequestView(http)) ?? throw new InvalidOperationException($"no route for {target}");
-        var context = new PluginContext(http, route, Config.Consumers);
+        var context = new PluginContext(http, route, Config.Consumers) { Upstreams = Config.Upstreams };
         var chain = await RequestPlugins.RunAsync(Config.GlobalPlugins, Config.RoutePlugins.GetValueOrDefault(route.Id), context);
         http.Response.Body.Position = 0;
         var outcome = new Outcome(chain is null ? http.Response.StatusCode : null, await new StreamReader(http.Response.Body).ReadToEndAsync(),
