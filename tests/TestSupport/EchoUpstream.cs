@@ -29,6 +29,9 @@ public sealed class EchoUpstream : IAsyncDisposable
     /// <summary>Requests it is answering right now (one that sleeps is counted until it answered).</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Every request it received, as <c>METHOD path?query</c> with its body (for mirrors and counts).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Request, string Body, string? Host)> Received { get; } = new();
+
     public string Name { get; }
 
     public string Address => $"127.0.0.1:{Port}";
@@ -62,6 +65,10 @@ public sealed class EchoUpstream : IAsyncDisposable
             Interlocked.Increment(ref self!._inFlight);
             try
             {
+                context.Request.EnableBuffering();
+                var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+                context.Request.Body.Position = 0;
+                self.Received.Enqueue(($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}", body, context.Request.Host.Value));
                 await EchoAsync(context, name, http2Only);
             }
             finally

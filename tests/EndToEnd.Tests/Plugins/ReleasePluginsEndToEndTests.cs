@@ -1,0 +1,191 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using OrleansGateway.TestSupport;
+
+namespace OrleansGateway.EndToEnd.Tests.Plugins;
+
+/// <summary>
+/// The release and request plugins end to end: an APISIX user's apisix.yaml imported through
+/// <c>PUT /apisix/admin/configs</c> of a real silo, served by a real data plane in front of real upstreams: a canary
+/// split by weight, blue-green by header, a mirror that gets a copy, gzip on the way out, request ids, redirects,
+/// mocks and injected faults.
+/// </summary>
+public sealed class ReleasePluginsEndToEndTests(ReleaseGatewayFixture fixture) : IClassFixture<ReleaseGatewayFixture>
+{
+    private HttpClient Proxy => fixture.Dp.Proxy;
+
+    private static async Task<string> UpstreamOf(HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["upstream"]!.GetValue<string>();
+
+    [Fact]
+    public async Task A_canary_splits_by_weight_and_blue_green_follows_the_header()
+    {
+        var seen = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            seen.Add(await UpstreamOf(await Proxy.GetAsync("/canary")));
+        }
+        Assert.Equal((2, 6), (seen.Count(s => s == "green"), seen.Count(s => s == "blue"))); // weights 1 (green) and 3 (the route's blue)
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/canary");
+        request.Headers.Add("release", "green");
+        Assert.Equal("green", await UpstreamOf(await Proxy.SendAsync(request)));
+    }
+
+    [Fact]
+    public async Task A_mirror_gets_a_copy_of_the_request_with_its_body_and_the_client_the_real_answer()
+    {
+        var response = await Proxy.PostAsync("/mirrored?x=1", new StringContent("payload", Encoding.UTF8, "text/plain"));
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(("blue", "payload"), (answer["upstream"]!.GetValue<string>(), answer["body"]!.GetValue<string>())); // the upstream got the body too
+        await fixture.Dp.Process.WaitUntilAsync(() => Task.FromResult(fixture.Mirror.Received.Any(r => r.Request == "POST /copies/mirrored?x=1" && r.Body == "payload")),
+            TimeSpan.FromSeconds(10), "the mirrored copy");
+    }
+
+    [Fact]
+    public async Task Gzip_compresses_the_upstream_answer_for_a_client_that_accepts_it()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/zipped?pad=" + new string('x', 200));
+        request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
+        var response = await Proxy.SendAsync(request);
+        Assert.Equal("gzip", response.Content.Headers.ContentEncoding.Single());
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
+        await using var gzip = new GZipStream(await response.Content.ReadAsStreamAsync(), CompressionMode.Decompress);
+        var text = await new StreamReader(gzip).ReadToEndAsync();
+        Assert.Equal("blue", JsonNode.Parse(text)!["upstream"]!.GetValue<string>());
+
+        var plain = await Proxy.GetAsync("/zipped"); // no Accept-Encoding
+        Assert.Empty(plain.Content.Headers.ContentEncoding);
+    }
+
+    [Fact]
+    public async Task Request_ids_redirects_mocks_and_faults_answer_as_apisix()
+    {
+        var withId = await Proxy.GetAsync("/zipped");
+        var id = withId.Headers.GetValues("X-Request-Id").Single();
+        Assert.Equal(id, JsonNode.Parse(await withId.Content.ReadAsStringAsync())!["headers"]!["x-request-id"]!.GetValue<string>());
+
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Proxy.BaseAddress };
+        var redirect = await noRedirects.GetAsync("/old/page?q=1");
+        Assert.Equal((HttpStatusCode.MovedPermanently, "/new/page?q=1"), (redirect.StatusCode, redirect.Headers.Location!.OriginalString));
+
+        var mock = await Proxy.GetAsync("/mock");
+        // APISIX's default content type, literally "application/json;charset=utf8" (a name HttpClient does not know).
+        Assert.Equal((HttpStatusCode.OK, """{"status":"mocked"}""", "application/json", "utf8"),
+            (mock.StatusCode, Encoding.UTF8.GetString(await mock.Content.ReadAsByteArrayAsync()), mock.Content.Headers.ContentType!.MediaType, mock.Content.Headers.ContentType.CharSet));
+
+        var fault = await Proxy.GetAsync("/fault?name=jack");
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "injected"), (fault.StatusCode, await fault.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.OK, (await Proxy.GetAsync("/fault?name=jill")).StatusCode);
+    }
+}
+
+/// <summary>One silo, one data plane and three upstreams (blue, green and a mirror), configured by one apisix.yaml.</summary>
+public sealed class ReleaseGatewayFixture : IAsyncLifetime
+{
+    private S3rverProcess _s3 = null!;
+    private SiloProcess _silo = null!;
+
+    public EchoUpstream Blue { get; private set; } = null!;
+    public EchoUpstream Green { get; private set; } = null!;
+    public EchoUpstream Mirror { get; private set; } = null!;
+    public DataPlaneProcess Dp { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _s3 = await S3rverProcess.StartAsync("res-bucket", "cfg-bucket");
+        Blue = await EchoUpstream.StartAsync("blue");
+        Green = await EchoUpstream.StartAsync("green");
+        Mirror = await EchoUpstream.StartAsync("mirror");
+        var env = _s3.SiloEnvironment("res-bucket", "cfg-bucket", "@every 1s");
+        _silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-release"), extraEnv: env);
+        using var admin = _silo.AdminClient();
+        var yaml = $"""
+            upstreams:
+              - id: blue
+                nodes:
+                  "{Blue.Address}": 1
+              - id: green
+                nodes:
+                  "{Green.Address}": 1
+            routes:
+              - id: canary
+                uri: /canary
+                upstream_id: blue
+                plugins:
+                  traffic-split:
+                    rules:
+                      - match:
+                          - vars: [["http_release", "==", "green"]]
+                        weighted_upstreams:
+                          - upstream_id: green
+                      - weighted_upstreams:
+                          - upstream_id: green
+                            weight: 1
+                          - weight: 3
+              - id: mirrored
+                uri: /mirrored
+                upstream_id: blue
+                plugins:
+                  proxy-mirror:
+                    host: "http://{Mirror.Address}"
+                    path: /copies
+                    path_concat_mode: prefix
+              - id: zipped
+                uri: /zipped
+                upstream_id: blue
+                plugins:
+                  gzip:
+                    types: ["application/json"]
+                    vary: true
+                  request-id: {"{}"}
+              - id: old
+                uri: /old/*
+                upstream_id: blue
+                plugins:
+                  redirect:
+                    regex_uri: ["^/old/(.*)", "/new/$1"]
+                    ret_code: 301
+                    append_query_string: true
+              - id: mock
+                uri: /mock
+                plugins:
+                  mocking:
+                    response_example: '{"{"}"status":"mocked"{"}"}'
+                    with_mock_header: false
+              - id: fault
+                uri: /fault
+                upstream_id: blue
+                plugins:
+                  fault-injection:
+                    abort:
+                      http_status: 503
+                      body: injected
+                      vars:
+                        - [["arg_name", "==", "jack"]]
+            #END
+            """;
+        var imported = await admin.PutAsync("/apisix/admin/configs", new StringContent(yaml, Encoding.UTF8, "application/yaml"));
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+
+        env["deployment__role"] = "data_plane";
+        env["deployment__orleans__gateways__0"] = $"127.0.0.1:{_silo.GatewayPort}";
+        env["fallback_cp__fallback_after"] = "2s";
+        env["fallback_cp__poll_interval"] = "500ms";
+        Dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-release-dp"), env);
+        await Dp.Process.WaitUntilAsync(async () => (await Dp.Proxy.GetAsync("/mock")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the routes applied");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Dp.DisposeAsync();
+        await _silo.DisposeAsync();
+        await Blue.DisposeAsync();
+        await Green.DisposeAsync();
+        await Mirror.DisposeAsync();
+        await _s3.DisposeAsync();
+    }
+}
