@@ -32,6 +32,9 @@ public sealed class EchoUpstream : IAsyncDisposable
     /// <summary>Every request it received, as <c>METHOD path?query</c> with its body (for mirrors and counts).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<(string Request, string Body, string? Host)> Received { get; } = new();
 
+    /// <summary>The last Authorization header received, by <c>METHOD path</c>.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> ReceivedHeaders { get; } = new();
+
     public string Name { get; }
 
     public string Address => $"127.0.0.1:{Port}";
@@ -69,6 +72,10 @@ public sealed class EchoUpstream : IAsyncDisposable
                 var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
                 context.Request.Body.Position = 0;
                 self.Received.Enqueue(($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}", body, context.Request.Host.Value));
+                if (context.Request.Headers.Authorization.Count > 0)
+                {
+                    self.ReceivedHeaders[$"{context.Request.Method} {context.Request.Path}"] = context.Request.Headers.Authorization.ToString();
+                }
                 await EchoAsync(context, name, http2Only);
             }
             finally

@@ -22,6 +22,7 @@ public static class PluginCatalog
             .. RequestPluginSchemas.Definitions(),
             .. ReleasePluginSchemas.Definitions(),
             .. TransformPluginSchemas.Definitions(),
+            .. LoggerPluginSchemas.Definitions(),
         ];
         return plugins.ToDictionary(p => p.Name, StringComparer.Ordinal);
     }

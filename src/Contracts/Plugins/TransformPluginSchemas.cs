@@ -3,13 +3,17 @@ using OrleansGateway.Contracts.Validation;
 
 namespace OrleansGateway.Contracts.Plugins;
 
-/// <summary>The plugins that check or transform bodies, with APISIX's schemas: request-validation and gzip.</summary>
+/// <summary>
+/// The plugins that check or transform bodies, and the observers, with APISIX's schemas: request-validation, gzip,
+/// prometheus.
+/// </summary>
 internal static class TransformPluginSchemas
 {
     public static IEnumerable<PluginDefinition> Definitions() =>
     [
         new("request-validation", 2800, RequestValidation()),
         new("gzip", 995, Gzip()),
+        new("prometheus", 500, PluginSchema.Open(("prefer_name", S.Bool()))),
     ];
 
     private static ObjectSchema Gzip() => PluginSchema.Open(

@@ -7,7 +7,8 @@ using OrleansGateway.DataPlane.Sources;
 namespace OrleansGateway.DataPlane.Hosting;
 
 /// <summary>
-/// <c>/status</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> (Prometheus) on the status port (as APISIX's control API). A plain handler, not
+/// <c>/status</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> (Prometheus; also at APISIX's
+/// <c>/apisix/prometheus/metrics</c>, with the prometheus plugin's series) on the status port (as APISIX's control API). A plain handler, not
 /// endpoints: inside a silo (<c>traditional</c> role) they must not mix with the Admin API's routes.
 /// </summary>
 public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder holder, DataPlaneStatus status, Observability.DataPlaneMetrics metrics)
@@ -24,7 +25,7 @@ public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder hold
             "/healthz" => Text(context, 200, "ok"),
             "/readyz" => holder.Current.Source == "empty" ? Text(context, 503, "no configuration applied yet") : Text(context, 200, "ready"),
             "/status" => StatusAsync(context),
-            "/metrics" => Metrics(context),
+            "/metrics" or "/apisix/prometheus/metrics" => Metrics(context),
             _ => Text(context, 404, "not found"),
         };
     }
@@ -59,7 +60,9 @@ public sealed class StatusEndpoints(GatewayConfig config, ProxyConfigHolder hold
     private Task Metrics(HttpContext context)
     {
         context.Response.ContentType = "text/plain; version=0.0.4";
-        return context.Response.WriteAsync(metrics.Render());
+        var text = new System.Text.StringBuilder(metrics.Render());
+        Observability.ApisixMetrics.Shared.Render(text); // the prometheus plugin's, with APISIX's names
+        return context.Response.WriteAsync(text.ToString());
     }
 
     private static Task Text(HttpContext context, int code, string text)

@@ -23,6 +23,7 @@ public sealed class PluginChain
         _rewrite = plugins.Where(p => p.Phase == PluginPhase.Rewrite).ToArray();
         _access = plugins.Where(p => p.Phase == PluginPhase.Access).ToArray();
         _log = plugins.Where(p => p.HasLogPhase).ToArray();
+        NeedsResponseBytes = plugins.Any(p => p.NeedsResponseBytes);
         _consumerRewrite = consumerRewrite ?? [];
         _configs = configs;
         _environment = environment;
@@ -33,6 +34,12 @@ public sealed class PluginChain
 
     /// <summary>Every plugin that runs, by priority (higher first).</summary>
     public IReadOnlyList<ProxyPlugin> Plugins { get; }
+
+    /// <summary>Whether a plugin of the chain reads the response's size (the proxy then counts its bytes).</summary>
+    public bool NeedsResponseBytes { get; }
+
+    /// <summary>Whether <paramref name="name"/> is one of its plugins (configured and not disabled).</summary>
+    public bool Contains(string name) => _configs.ContainsKey(name) && Plugins.Any(p => p.Name == name);
 
     /// <summary>The response-rewrite plugins, found once per version, not per response.</summary>
     public IReadOnlyList<ResponseRewritePlugin> ResponseRewrites { get; }
@@ -134,6 +141,8 @@ public sealed class PluginChain
             "proxy-mirror" => new Release.ProxyMirrorPlugin(config),
             "gzip" => new Requests.GzipPlugin(config),
             "request-validation" => new Requests.RequestValidationPlugin(config),
+            "prometheus" => new Observability.PrometheusPlugin(config, owner),
+            "http-logger" => new Observability.HttpLoggerPlugin(config, scope, environment),
             "response-rewrite" => new ResponseRewritePlugin(config),
             _ => null, // the control plane refuses unknown plugins; an older data plane skips a newer one
         };

@@ -13,6 +13,9 @@ public sealed class PluginContext(HttpContext http, CompiledRoute route, Consume
 
     public IRequestView Request { get; } = new Proxy.HttpRequestView(http);
 
+    /// <summary>The path the route matched, before any plugin rewrote it.</summary>
+    public string MatchedPath { get; } = http.Request.Path.Value ?? "/";
+
     /// <summary>The authenticated consumer (key-auth), if any.</summary>
     public ConsumerEntry? Consumer { get; set; }
 
@@ -35,6 +38,21 @@ public sealed class PluginContext(HttpContext http, CompiledRoute route, Consume
 
     /// <summary>The chain that applies to the request so far (the route's, then merged with its consumer's).</summary>
     public PluginChain? Chain { get; set; }
+
+    /// <summary>When the proxy took the request (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+    public long StartTimestamp { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>How long the upstream took (from sending the request to the end of its answer); null when not proxied.</summary>
+    public TimeSpan? UpstreamElapsed { get; set; }
+
+    /// <summary>The upstream node the request went to (the last one, after retries); null when none was picked.</summary>
+    public Proxy.UpstreamNode? Node { get; set; }
+
+    /// <summary>True once the proxy tried an upstream (then no answer means the proxy answered for it: 502, 504).</summary>
+    public bool Forwarded { get; set; }
+
+    /// <summary>Counts the response's bytes (for prometheus' and the loggers' sizes), when a plugin of the route needs them.</summary>
+    public Proxy.CountingStream? ResponseBytes { get; set; }
 
     /// <summary>The status the upstream answered with; null when no upstream answered.</summary>
     public int? UpstreamStatus { get; set; }

@@ -12,4 +12,7 @@ public enum PluginPhase
 
     /// <summary>APISIX's access phase: ip-restriction, limit-count.</summary>
     Access,
+
+    /// <summary>No request work: the plugin only acts on the response or in the log phase (prometheus).</summary>
+    None,
 }

@@ -28,6 +28,9 @@ public abstract class ProxyPlugin(string name, int priority, PluginPhase phase =
     /// <summary>Whether it has work in the log phase (<see cref="OnLog"/>): only those are called there.</summary>
     public virtual bool HasLogPhase => false;
 
+    /// <summary>Whether it reads how many bytes the response had (the proxy then counts them).</summary>
+    public virtual bool NeedsResponseBytes => false;
+
     /// <summary>
     /// The log phase: after the response was sent, or the request failed or was answered by a plugin (then
     /// <see cref="PluginContext.UpstreamStatus"/> is null). Must not throw.

@@ -65,7 +65,7 @@ public sealed class ConsistentHash : INodePicker
             "consumer" => context.Request.Headers["X-Consumer-Username"].ToString() is { Length: > 0 } c ? c : null,
             _ => VarsExpression.Resolve(view, _key),
         };
-        return value ?? view.RemoteAddress?.ToString() ?? "";
+        return value ?? Routing.Networks.Text(view.RemoteAddress) ?? "";
     }
 
     /// <summary>32-bit FNV-1a of the UTF-8 bytes, then an avalanche step: similar keys ("node#1", "node#2") land far apart.</summary>

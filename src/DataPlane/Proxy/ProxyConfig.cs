@@ -25,7 +25,18 @@ public sealed class ProxyConfig
     public required ShardedMap<UpstreamDefinition> Upstreams { get; init; }
 
     /// <summary>Plugins of every global rule, run before the route's.</summary>
-    public IReadOnlyList<PluginChain> GlobalPlugins { get; init; } = [];
+    public IReadOnlyList<PluginChain> GlobalPlugins
+    {
+        get;
+        init
+        {
+            field = value;
+            GlobalsNeedResponseBytes = value.Any(g => g.NeedsResponseBytes);
+        }
+    } = [];
+
+    /// <summary>Whether a global rule's plugin reads responses' sizes (every response is then counted).</summary>
+    public bool GlobalsNeedResponseBytes { get; private init; }
 
     /// <summary>Each route's plugins (service's, overlaid by its plugin config's, overlaid by its own), by route id.</summary>
     public ShardedMap<PluginChain> RoutePlugins { get; init; } = ShardedMap<PluginChain>.Empty;

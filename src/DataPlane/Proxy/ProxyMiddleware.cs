@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using OrleansGateway.DataPlane.Routing;
 using OrleansGateway.DataPlane.Health;
 using OrleansGateway.DataPlane.Plugins;
 using System.Text.Json;
@@ -22,6 +24,7 @@ public sealed class ProxyMiddleware(
     {
         string? routeId = null;
         var config = holder.Current;
+        var started = Stopwatch.GetTimestamp();
         PluginContext? plugins = null;
         try
         {
@@ -32,12 +35,22 @@ public sealed class ProxyMiddleware(
             var route = config.Routes.Match(new HttpRequestView(context));
             if (route is null)
             {
+                // As APISIX, global rules run for a request no route matched (they may answer it, count it, log it).
+                if (config.GlobalPlugins.Count > 0)
+                {
+                    plugins = Context(context, CompiledRoute.NotFound, config, null, started);
+                    if (await RequestPlugins.RunAsync(config.GlobalPlugins, null, plugins) is null)
+                    {
+                        return;
+                    }
+                }
                 await Error(context, 404, "404 Route Not Found");
                 return;
             }
             routeId = route.Id;
-            plugins = new PluginContext(context, route, config.Consumers) { Upstreams = config.Upstreams };
-            if (await RequestPlugins.RunAsync(config.GlobalPlugins, config.RoutePlugins.GetValueOrDefault(route.Id), plugins) is not { } chain)
+            var routeChain = config.RoutePlugins.GetValueOrDefault(route.Id);
+            plugins = Context(context, route, config, routeChain, started);
+            if (await RequestPlugins.RunAsync(config.GlobalPlugins, routeChain, plugins) is not { } chain)
             {
                 return;
             }
@@ -72,8 +85,15 @@ public sealed class ProxyMiddleware(
                 ForwarderError error;
                 try
                 {
+                    plugins.Node = node;
+                    plugins.Forwarded = true;
+                    var sent = Stopwatch.GetTimestamp();
                     var transformer = new PluginTransformer(upstream, node, context.Request.Host.Value ?? node.Authority, plugins, chain, config.GlobalPlugins);
                     error = await forwarder.SendAsync(context, node.Destination(upstream.TransportScheme), clients.For(upstream), upstream.RequestConfig, transformer);
+                    if (plugins.UpstreamStatus is not null)
+                    {
+                        plugins.UpstreamElapsed = Stopwatch.GetElapsedTime(sent);
+                    }
                     if (transformer.ReplacementBody is { } replacement)
                     {
                         await replacement.WriteBodyAsync(plugins);
@@ -105,9 +125,28 @@ public sealed class ProxyMiddleware(
             if (plugins is not null)
             {
                 RequestPlugins.Complete(config.GlobalPlugins, plugins);
+                if (plugins.ResponseBytes is { } counted)
+                {
+                    context.Response.Body = counted.Inner;
+                }
             }
             metrics.Request(routeId ?? "", context.Response.StatusCode);
         }
+    }
+
+    /// <summary>
+    /// The request's plugin context; when a plugin of the route or of a global rule reads the response's size, the
+    /// response body is counted from here on (below any compression).
+    /// </summary>
+    private static PluginContext Context(HttpContext context, CompiledRoute route, ProxyConfig config, PluginChain? routeChain, long started)
+    {
+        var plugins = new PluginContext(context, route, config.Consumers) { Upstreams = config.Upstreams, StartTimestamp = started };
+        if (routeChain?.NeedsResponseBytes == true || config.GlobalsNeedResponseBytes)
+        {
+            plugins.ResponseBytes = new CountingStream(context.Response.Body);
+            context.Response.Body = plugins.ResponseBytes;
+        }
+        return plugins;
     }
 
     /// <summary>Passive checks judge the node by this response: connect failures, timeouts, unhealthy statuses.</summary>

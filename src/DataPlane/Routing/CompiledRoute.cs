@@ -36,6 +36,41 @@ public sealed class CompiledRoute
     /// <summary>Its <c>service_id</c>, if any.</summary>
     public string? ServiceId { get; init; }
 
+    /// <summary>Its <c>name</c> and its service's, if any (metrics with <c>prefer_name</c>).</summary>
+    public string? Name { get; init; }
+
+    public string? ServiceName { get; init; }
+
+    /// <summary>A route for requests no route matched: plugins of global rules see it (its id and the rest are empty).</summary>
+    public static CompiledRoute NotFound { get; } = new() { Id = "", Uris = [] };
+
+    /// <summary>The <c>uri</c> pattern <paramref name="path"/> matched (<c>/foo*</c>), as metrics label it; empty for none.</summary>
+    public string MatchedUri(string path)
+    {
+        foreach (var uri in Uris)
+        {
+            if (uri.EndsWith('*') ? path.StartsWith(uri.AsSpan(0, uri.Length - 1), StringComparison.Ordinal) : uri == path)
+            {
+                return uri;
+            }
+        }
+        return "";
+    }
+
+    /// <summary>The host pattern <paramref name="host"/> matched (as configured, <c>*.example.com</c>); empty for none.</summary>
+    public string MatchedHost(string host)
+    {
+        var lower = host.ToLowerInvariant();
+        foreach (var pattern in Hosts)
+        {
+            if (pattern.Matches(lower))
+            {
+                return pattern.Wildcard ? "*" + pattern.Suffix : pattern.Suffix;
+            }
+        }
+        return "";
+    }
+
     public bool MatchesRest(IRequestView request)
     {
         if (Methods.Count > 0 && !Methods.Contains(request.Method))
@@ -108,6 +143,8 @@ public sealed class CompiledRoute
             Vars = VarsExpression.Compile(route["vars"] as JsonArray),
             UpstreamKey = UpstreamKeyOf(route, "routes") ?? (service is null ? null : UpstreamKeyOf(service, "services")),
             ServiceId = ResourceIds.Text(route["service_id"]),
+            Name = route["name"]?.GetValue<string>(),
+            ServiceName = service?["name"]?.GetValue<string>(),
         };
     }
 

@@ -220,7 +220,7 @@ public sealed class VarsExpression
             case "host":
                 return request.Host;
             case "remote_addr":
-                return request.RemoteAddress?.ToString();
+                return Networks.Text(request.RemoteAddress);
             case "request_method":
                 return request.Method;
             case "query_string":

@@ -34,5 +34,5 @@ public sealed class LimitKey
         }
     }
 
-    private static string ClientAddress(PluginContext context) => context.Http.Connection.RemoteIpAddress?.ToString() ?? "";
+    private static string ClientAddress(PluginContext context) => Routing.Networks.Text(context.Http.Connection.RemoteIpAddress) ?? "";
 }

@@ -1,0 +1,4 @@
+namespace OrleansGateway.DataPlane.Plugins.Observability;
+
+/// <summary>A sink answered a batch with a failure status.</summary>
+public sealed class BatchRefusedException(string message) : Exception(message);
