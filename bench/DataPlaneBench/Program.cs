@@ -165,12 +165,20 @@ async Task ColdStartAsync(int routes, int reps)
 async Task ProxyAsync(int reps, int seconds, List<(string Name, Dictionary<string, string> Env)> variants)
 {
     var dir = RepoPaths.TempFolder("og-proxybench");
-    var resources = $"{{\"upstreams\":[{{\"id\":\"u\",\"nodes\":{{\"{echo.Address}\":1}}}}],\"routes\":[{{\"id\":\"ip\",\"uri\":\"/ip\",\"upstream_id\":\"u\"}}]}}";
-    var set = System.Text.Json.Nodes.JsonNode.Parse(resources)!;
+    // A route without plugins (the proxy's own cost), and two with the plugins whose cost the plugin issue asks for:
+    // key-auth + limit-count (a limit never reached) + prometheus, and jwt-auth (HS256).
+    const string jwtSecret = "bench-jwt-secret";
+    var jwt = Hs256Token(jwtSecret, """{"key":"bench-jwt","exp":4102444800}""");
+    OrleansGateway.Contracts.Resources.StoredResource Resource(OrleansGateway.Contracts.Resources.ResourceKind kind, string id, string json) => new(kind, id, json, 1, 1);
     var export = new OrleansGateway.Contracts.Grains.GroupExport("default", 1,
     [
-        new(OrleansGateway.Contracts.Resources.ResourceKind.Upstream, "u", set["upstreams"]![0]!.ToJsonString(), 1, 1),
-        new(OrleansGateway.Contracts.Resources.ResourceKind.Route, "ip", set["routes"]![0]!.ToJsonString(), 1, 1),
+        Resource(OrleansGateway.Contracts.Resources.ResourceKind.Upstream, "u", $$$"""{"id":"u","nodes":{"{{{echo.Address}}}":1}}"""),
+        Resource(OrleansGateway.Contracts.Resources.ResourceKind.Route, "ip", """{"id":"ip","uri":"/ip","upstream_id":"u"}"""),
+        Resource(OrleansGateway.Contracts.Resources.ResourceKind.Consumer, "jack",
+            """{"username":"jack","plugins":{"key-auth":{"key":"bench-key"},"jwt-auth":{"key":"bench-jwt","secret":""" + $"\"{jwtSecret}\"" + "}}}"),
+        Resource(OrleansGateway.Contracts.Resources.ResourceKind.Route, "kap",
+            """{"id":"kap","uri":"/kap","upstream_id":"u","plugins":{"key-auth":{},"limit-count":{"count":1000000000,"time_window":3600},"prometheus":{}}}"""),
+        Resource(OrleansGateway.Contracts.Resources.ResourceKind.Route, "jwt", """{"id":"jwt","uri":"/jwt","upstream_id":"u","plugins":{"jwt-auth":{}}}"""),
     ], "{}");
     await new OrleansGateway.Snapshots.SnapshotWriter(new OrleansGateway.Snapshots.Stores.FolderSnapshotStore(dir), OrleansGateway.Snapshots.SnapshotLayout.Embedded, null, 3, TimeProvider.System)
         .WriteAsync(export, CancellationToken.None);
@@ -219,24 +227,27 @@ async Task ProxyAsync(int reps, int seconds, List<(string Name, Dictionary<strin
     using var nginx = Process.Start(new ProcessStartInfo("nginx", $"-c {nginxDir}/nginx.conf -p {nginxDir}") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
     HostProcess.Track(nginx);
     await Task.Delay(1000);
-    List<(string Name, string Url)> targets =
+    var first = dps[0];
+    List<(string Name, string Url, string? Header)> targets =
     [
-        ("direct", $"http://{echo.Address}/ip"),
-        .. dps.Select(d => (d.Name, $"http://127.0.0.1:{d.Process.ProxyPort}/ip")),
-        ("plain-yarp", $"http://127.0.0.1:{yarpPort}/ip"),
-        ("nginx", $"http://127.0.0.1:{nginxPort}/ip"),
+        ("direct", $"http://{echo.Address}/ip", null),
+        .. dps.Select(d => (d.Name, $"http://127.0.0.1:{d.Process.ProxyPort}/ip", (string?)null)),
+        ($"{first.Name}+key-auth+limit-count+prometheus", $"http://127.0.0.1:{first.Process.ProxyPort}/kap", "apikey: bench-key"),
+        ($"{first.Name}+jwt-auth", $"http://127.0.0.1:{first.Process.ProxyPort}/jwt", $"Authorization: Bearer {jwt}"),
+        ("plain-yarp", $"http://127.0.0.1:{yarpPort}/ip", null),
+        ("nginx", $"http://127.0.0.1:{nginxPort}/ip", null),
     ];
     // Warm-up, not counted: a .NET process reaches its steady state after tiered JIT has recompiled the hot path.
-    foreach (var (_, url) in targets)
+    foreach (var (_, url, header) in targets)
     {
-        await RunWrkAsync(url, Math.Min(seconds, 3));
+        await RunWrkAsync(url, Math.Min(seconds, 3), header);
     }
     var results = targets.ToDictionary(t => t.Name, _ => new List<(double Rps, double P50, double P99)>());
     for (var r = 0; r < reps; r++)
     {
-        foreach (var (name, url) in targets)
+        foreach (var (name, url, header) in targets)
         {
-            var output = await RunWrkAsync(url, seconds);
+            var output = await RunWrkAsync(url, seconds, header);
             results[name].Add((Number(output, "Requests/sec:"), Millis(output, " 50%"), Millis(output, " 99%")));
         }
     }
@@ -259,6 +270,12 @@ async Task ProxyAsync(int reps, int seconds, List<(string Name, Dictionary<strin
         var ratio = results[name].Select(x => x.Rps).Order().ElementAt(reps / 2) / nginxMedian;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy {(name == "orleans-gateway-dp" ? "" : name + "_")}dp_to_nginx_rps_ratio={ratio:F2}"));
     }
+    var dpMedian = results[first.Name].Select(x => x.Rps).Order().ElementAt(reps / 2);
+    foreach (var (name, _, header) in targets.Where(t => t.Header is not null))
+    {
+        var ratio = results[name].Select(x => x.Rps).Order().ElementAt(reps / 2) / dpMedian;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy plugins={name[(first.Name.Length + 1)..]} to_no_plugins_rps_ratio={ratio:F2}"));
+    }
     var yarpMedian = results["plain-yarp"].Select(x => x.Rps).Order().ElementAt(reps / 2);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy plain_yarp_to_nginx_rps_ratio={yarpMedian / nginxMedian:F2}"));
     foreach (var (name, _) in dps)
@@ -268,9 +285,20 @@ async Task ProxyAsync(int reps, int seconds, List<(string Name, Dictionary<strin
     }
 }
 
-static async Task<string> RunWrkAsync(string url, int seconds)
+static async Task<string> RunWrkAsync(string url, int seconds, string? header = null)
 {
-    using var wrk = Process.Start(new ProcessStartInfo("wrk", $"-t2 -c32 -d{seconds}s --latency {url}") { RedirectStandardOutput = true, UseShellExecute = false })!;
+    var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, UseShellExecute = false };
+    foreach (var arg in new[] { "-t2", "-c32", $"-d{seconds}s", "--latency" })
+    {
+        info.ArgumentList.Add(arg);
+    }
+    if (header is not null)
+    {
+        info.ArgumentList.Add("-H");
+        info.ArgumentList.Add(header);
+    }
+    info.ArgumentList.Add(url);
+    using var wrk = Process.Start(info)!;
     var output = await wrk.StandardOutput.ReadToEndAsync();
     await wrk.WaitForExitAsync();
     return output;
@@ -334,4 +362,14 @@ string Arg(string name, string fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+// An HS256 JWT, signed as any client library signs one.
+static string Hs256Token(string secret, string payload)
+{
+    static string Encode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    var head = Encode(Encoding.UTF8.GetBytes("""{"alg":"HS256","typ":"JWT"}"""));
+    var body = Encode(Encoding.UTF8.GetBytes(payload));
+    var signature = System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes($"{head}.{body}"));
+    return $"{head}.{body}.{Encode(signature)}";
 }

@@ -57,8 +57,21 @@ public sealed class CorsPlugin : ProxyPlugin
         {
             return null;
         }
-        var list = _origins.Split(',', StringSplitOptions.TrimEntries);
-        return list.Contains(origin, StringComparer.OrdinalIgnoreCase) || _originRegexes.Any(r => r.IsMatch(origin)) ? origin : null;
+        foreach (var allowed in _origins.AsSpan().Split(','))
+        {
+            if (_origins.AsSpan(allowed).Trim().Equals(origin, StringComparison.OrdinalIgnoreCase))
+            {
+                return origin;
+            }
+        }
+        foreach (var pattern in _originRegexes)
+        {
+            if (pattern.IsMatch(origin))
+            {
+                return origin;
+            }
+        }
+        return null;
     }
 
     private void AddHeaders(IHeaderDictionary headers, string? origin, string requestedHeaders)

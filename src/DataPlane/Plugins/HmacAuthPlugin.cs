@@ -96,9 +96,12 @@ public sealed partial class HmacAuthPlugin : AuthPlugin
             }
         }
         var signed = fields.TryGetValue("headers", out var list) ? list.Split(' ') : [];
-        if (_signedHeaders.Any(h => !signed.Contains(h)))
+        foreach (var required in _signedHeaders)
         {
-            return Outcome.Fail(Generic);
+            if (Array.IndexOf(signed, required) < 0)
+            {
+                return Outcome.Fail(Generic);
+            }
         }
         byte[] given;
         try

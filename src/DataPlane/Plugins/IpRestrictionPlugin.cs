@@ -26,7 +26,15 @@ public sealed class IpRestrictionPlugin : ProxyPlugin
         {
             ip = ip.MapToIPv4();
         }
-        var listed = ip is not null && _networks.Any(n => n.Contains(ip));
+        var listed = false;
+        foreach (var network in _networks)
+        {
+            if (ip is not null && network.Contains(ip))
+            {
+                listed = true;
+                break;
+            }
+        }
         return listed == _whitelist ? ValueTask.FromResult(true) : RespondAsync(context, _status, new { message = _message });
     }
 }

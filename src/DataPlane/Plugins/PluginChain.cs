@@ -16,6 +16,7 @@ public sealed class PluginChain
     private readonly ProxyPlugin[] _consumerRewrite;
     private readonly IReadOnlyDictionary<string, (JsonObject Config, string Owner)> _configs;
     private readonly PluginEnvironment _environment;
+    private readonly HashSet<string> _names;
 
     private PluginChain(ProxyPlugin[] plugins, IReadOnlyDictionary<string, (JsonObject Config, string Owner)> configs, PluginEnvironment environment, ProxyPlugin[]? consumerRewrite = null)
     {
@@ -24,6 +25,7 @@ public sealed class PluginChain
         _access = plugins.Where(p => p.Phase == PluginPhase.Access).ToArray();
         _log = plugins.Where(p => p.HasLogPhase).ToArray();
         NeedsResponseBytes = plugins.Any(p => p.NeedsResponseBytes);
+        _names = plugins.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         _consumerRewrite = consumerRewrite ?? [];
         _configs = configs;
         _environment = environment;
@@ -39,7 +41,7 @@ public sealed class PluginChain
     public bool NeedsResponseBytes { get; }
 
     /// <summary>Whether <paramref name="name"/> is one of its plugins (configured and not disabled).</summary>
-    public bool Contains(string name) => _configs.ContainsKey(name) && Plugins.Any(p => p.Name == name);
+    public bool Contains(string name) => _names.Contains(name);
 
     /// <summary>The response-rewrite plugins, found once per version, not per response.</summary>
     public IReadOnlyList<ResponseRewritePlugin> ResponseRewrites { get; }

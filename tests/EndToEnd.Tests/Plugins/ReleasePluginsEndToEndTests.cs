@@ -83,6 +83,53 @@ public sealed class ReleasePluginsEndToEndTests(ReleaseGatewayFixture fixture) :
     }
 }
 
+public sealed class RequestGuardPluginsEndToEndTests(ReleaseGatewayFixture fixture) : IClassFixture<ReleaseGatewayFixture>
+{
+    private HttpClient Proxy => fixture.Dp.Proxy;
+
+    private async Task<HttpStatusCode> Send(string path, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+        return (await Proxy.SendAsync(request)).StatusCode;
+    }
+
+    [Fact]
+    public async Task Real_ip_feeds_ip_restriction_and_uri_ua_and_referer_rules_refuse_as_apisix()
+    {
+        var client = ("X-Forwarded-For", "192.0.2.7");
+        Assert.Equal(HttpStatusCode.OK, await Send("/guarded", client));
+        Assert.Equal(HttpStatusCode.Forbidden, await Send("/guarded")); // the peer itself is not whitelisted
+        Assert.Equal(HttpStatusCode.Forbidden, await Send("/guarded?q=select%20*%20from%20users", client));
+        Assert.Equal(HttpStatusCode.Forbidden, await Send("/guarded", client, ("User-Agent", "BadBot/2")));
+        Assert.Equal(HttpStatusCode.Forbidden, await Send("/guarded", client, ("Referer", "http://www.spam.test/page")));
+        Assert.Equal(HttpStatusCode.OK, await Send("/guarded", client, ("Referer", "http://good.test/")));
+        var blocked = await Proxy.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/guarded?q=select%20a%20from%20b") { Headers = { { "X-Forwarded-For", "192.0.2.7" } } });
+        Assert.Equal("""{"error_msg":"blocked"}""", await blocked.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Bodies_are_held_to_max_body_size_and_checked_against_the_schema()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await Proxy.PostAsync("/validated", new StringContent("""{"name":"jack"}""", Encoding.UTF8, "application/json"))).StatusCode);
+        var invalid = await Proxy.PostAsync("/validated", new StringContent("""{"name":"j"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains("name", await invalid.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge,
+            (await Proxy.PostAsync("/validated", new StringContent($$"""{"name":"{{new string('x', 100)}}"}""", Encoding.UTF8, "application/json"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Limit_req_refuses_the_second_request_of_a_slow_rate()
+    {
+        Assert.Equal(HttpStatusCode.OK, await Send("/paced"));
+        Assert.Equal((HttpStatusCode)429, await Send("/paced"));
+    }
+}
+
 /// <summary>One silo, one data plane and three upstreams (blue, green and a mirror), configured by one apisix.yaml.</summary>
 public sealed class ReleaseGatewayFixture : IAsyncLifetime
 {
@@ -166,6 +213,45 @@ public sealed class ReleaseGatewayFixture : IAsyncLifetime
                       body: injected
                       vars:
                         - [["arg_name", "==", "jack"]]
+              - id: guarded
+                uri: /guarded
+                upstream_id: blue
+                plugins:
+                  real-ip:
+                    source: http_x_forwarded_for
+                    trusted_addresses: ["127.0.0.0/8", "::1"]
+                  ip-restriction:
+                    whitelist: ["192.0.2.7"]
+                  uri-blocker:
+                    block_rules: ["select.+from"]
+                    rejected_msg: blocked
+                  ua-restriction:
+                    denylist: ["BadBot/\\d+"]
+                    bypass_missing: true
+                  referer-restriction:
+                    blacklist: ["*.spam.test"]
+                    bypass_missing: true
+              - id: validated
+                uri: /validated
+                upstream_id: blue
+                plugins:
+                  client-control:
+                    max_body_size: 64
+                  request-validation:
+                    body_schema:
+                      type: object
+                      required: ["name"]
+                      properties:
+                        name: {"{"}type: string, minLength: 2{"}"}
+              - id: paced
+                uri: /paced
+                upstream_id: blue
+                plugins:
+                  limit-req:
+                    rate: 0.1
+                    burst: 0
+                    key: remote_addr
+                    rejected_code: 429
             #END
             """;
         var imported = await admin.PutAsync("/apisix/admin/configs", new StringContent(yaml, Encoding.UTF8, "application/yaml"));

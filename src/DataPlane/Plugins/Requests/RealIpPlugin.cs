@@ -24,8 +24,22 @@ public sealed class RealIpPlugin : ProxyPlugin
         _recursive = config["recursive"]?.GetValue<bool>() ?? false;
     }
 
-    private bool Trusted(IPAddress? address) =>
-        address is not null && _trusted.Any(n => n.Contains(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address));
+    private bool Trusted(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return false;
+        }
+        address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        foreach (var network in _trusted)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     public override ValueTask<bool> OnRequestAsync(PluginContext context)
     {

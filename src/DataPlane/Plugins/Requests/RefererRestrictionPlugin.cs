@@ -31,9 +31,19 @@ public sealed partial class RefererRestrictionPlugin : ProxyPlugin
         {
             return _bypassMissing ? ValueTask.FromResult(true) : RespondAsync(context, 403, _refusal);
         }
-        var host = match.Groups[2].Value;
-        var listed = _hosts.Any(h => h == "*" || (h.StartsWith('*') ? host.EndsWith(h[1..], StringComparison.Ordinal) : host == h));
-        return listed == _whitelist ? ValueTask.FromResult(true) : RespondAsync(context, 403, _refusal);
+        return Listed(match.Groups[2].Value) == _whitelist ? ValueTask.FromResult(true) : RespondAsync(context, 403, _refusal);
+    }
+
+    private bool Listed(string host)
+    {
+        foreach (var entry in _hosts)
+        {
+            if (entry == "*" || (entry.StartsWith('*') ? host.AsSpan().EndsWith(entry.AsSpan(1), StringComparison.Ordinal) : host == entry))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     [GeneratedRegex(@"^(?:(https?):)?//((?:[^\[\]:/\?]+)|(?:\[.+\]))(?::(\d+))?")]

@@ -59,7 +59,7 @@ public sealed class RequestIdPlugin : ProxyPlugin
             return;
         }
         var upstream = context.UpstreamResponse;
-        if (upstream is not null && upstream.Headers.TryGetValues(_header, out var values) && values.FirstOrDefault() is { Length: > 0 } theirs)
+        if (upstream is not null && upstream.Headers.NonValidated.TryGetValues(_header, out var values) && values.Count > 0 && values.ToString() is { Length: > 0 } theirs)
         {
             context.Http.Response.Headers[_header] = theirs;
         }
