@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using OrleansGateway.TestSupport;
 
 // Usage: DataPlaneBench propagation [--routes 100,10000] [--changes 1000] [--silos 3] [--tls on,off] [--rounds 1]
@@ -228,26 +229,33 @@ async Task ProxyAsync(int reps, int seconds, List<(string Name, Dictionary<strin
     HostProcess.Track(nginx);
     await Task.Delay(1000);
     var first = dps[0];
-    List<(string Name, string Url, string? Header)> targets =
+    List<(string Name, string Url, string? Header, DataPlaneProcess? Dp)> targets =
     [
-        ("direct", $"http://{echo.Address}/ip", null),
-        .. dps.Select(d => (d.Name, $"http://127.0.0.1:{d.Process.ProxyPort}/ip", (string?)null)),
-        ($"{first.Name}+key-auth+limit-count+prometheus", $"http://127.0.0.1:{first.Process.ProxyPort}/kap", "apikey: bench-key"),
-        ($"{first.Name}+jwt-auth", $"http://127.0.0.1:{first.Process.ProxyPort}/jwt", $"Authorization: Bearer {jwt}"),
-        ("plain-yarp", $"http://127.0.0.1:{yarpPort}/ip", null),
-        ("nginx", $"http://127.0.0.1:{nginxPort}/ip", null),
+        ("direct", $"http://{echo.Address}/ip", null, null),
+        .. dps.Select(d => (d.Name, $"http://127.0.0.1:{d.Process.ProxyPort}/ip", (string?)null, (DataPlaneProcess?)d.Process)),
+        ($"{first.Name}+key-auth+limit-count+prometheus", $"http://127.0.0.1:{first.Process.ProxyPort}/kap", "apikey: bench-key", first.Process),
+        ($"{first.Name}+jwt-auth", $"http://127.0.0.1:{first.Process.ProxyPort}/jwt", $"Authorization: Bearer {jwt}", first.Process),
+        ("plain-yarp", $"http://127.0.0.1:{yarpPort}/ip", null, null),
+        ("nginx", $"http://127.0.0.1:{nginxPort}/ip", null, null),
     ];
     // Warm-up, not counted: a .NET process reaches its steady state after tiered JIT has recompiled the hot path.
-    foreach (var (_, url, header) in targets)
+    foreach (var (_, url, header, _) in targets)
     {
         await RunWrkAsync(url, Math.Min(seconds, 3), header);
     }
     var results = targets.ToDictionary(t => t.Name, _ => new List<(double Rps, double P50, double P99)>());
+    // Bytes the DP allocated per request (its og_dp_allocated_bytes over the run, divided by the requests wrk made).
+    var allocated = targets.ToDictionary(t => t.Name, _ => new List<double>());
     for (var r = 0; r < reps; r++)
     {
-        foreach (var (name, url, header) in targets)
+        foreach (var (name, url, header, dp) in targets)
         {
+            var before = dp is null ? 0 : await AllocatedBytesAsync(dp);
             var output = await RunWrkAsync(url, seconds, header);
+            if (dp is not null && Regex.Match(output, @"(\d+) requests in") is { Success: true } requests)
+            {
+                allocated[name].Add((await AllocatedBytesAsync(dp) - before) / double.Parse(requests.Groups[1].Value, CultureInfo.InvariantCulture));
+            }
             results[name].Add((Number(output, "Requests/sec:"), Millis(output, " 50%"), Millis(output, " 99%")));
         }
     }
@@ -270,8 +278,12 @@ async Task ProxyAsync(int reps, int seconds, List<(string Name, Dictionary<strin
         var ratio = results[name].Select(x => x.Rps).Order().ElementAt(reps / 2) / nginxMedian;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy {(name == "orleans-gateway-dp" ? "" : name + "_")}dp_to_nginx_rps_ratio={ratio:F2}"));
     }
+    foreach (var (name, bytes) in allocated.Where(a => a.Value.Count > 0))
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy target={name} allocated_bytes_per_request_median={bytes.Order().ElementAt(bytes.Count / 2):F0}"));
+    }
     var dpMedian = results[first.Name].Select(x => x.Rps).Order().ElementAt(reps / 2);
-    foreach (var (name, _, header) in targets.Where(t => t.Header is not null))
+    foreach (var (name, _, _, _) in targets.Where(t => t.Header is not null))
     {
         var ratio = results[name].Select(x => x.Rps).Order().ElementAt(reps / 2) / dpMedian;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"proxy plugins={name[(first.Name.Length + 1)..]} to_no_plugins_rps_ratio={ratio:F2}"));
@@ -372,4 +384,12 @@ static string Hs256Token(string secret, string payload)
     var body = Encode(Encoding.UTF8.GetBytes(payload));
     var signature = System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes($"{head}.{body}"));
     return $"{head}.{body}.{Encode(signature)}";
+}
+
+// The DP's og_dp_allocated_bytes_total, read from its status port.
+static async Task<double> AllocatedBytesAsync(DataPlaneProcess dp)
+{
+    var text = await dp.Status.GetStringAsync("/metrics");
+    var match = Regex.Match(text, @"^og_dp_allocated_bytes_total\{[^}]*\} (\S+)$", RegexOptions.Multiline);
+    return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
 }

@@ -54,6 +54,7 @@ public sealed class DataPlaneMetrics
             new("og_dp_source_switches", Counter: true, "Changes of configuration source.", "0", () => One(Interlocked.Read(ref _switches))),
             new("og_dp_refused_snapshots", Counter: true, "Snapshots refused by verification (hash, format, key).", "0", () => One(_status.RefusedSnapshots)),
             new("og_dp_routes", Counter: false, "Routes in the applied configuration.", "0", () => One(_holder.Current.Routes.Count)),
+            new("og_dp_allocated_bytes", Counter: true, "Bytes the process has allocated since it started (the GC's count).", "0", () => One(GC.GetTotalAllocatedBytes()), Unit: "By"),
         ];
         foreach (var metric in _metrics)
         {

@@ -21,6 +21,11 @@ public sealed class JwtAuthPlugin : AuthPlugin
     private readonly string[] _claims;
     private readonly TimeProvider _time;
 
+    /// <summary>Tokens verified lately, by their text (signature included); forgotten all at once past <see cref="MaxVerified"/>.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Verified> _verified = new(StringComparer.Ordinal);
+    private const int MaxVerified = 10_000;
+    private static readonly string[] DefaultClaims = ["nbf", "exp"];
+
     public JwtAuthPlugin(JsonObject config, TimeProvider time) : base("jwt-auth", 2510, config, "Bearer", "jwt")
     {
         _header = Text(config, "header") ?? "authorization";
@@ -37,6 +42,11 @@ public sealed class JwtAuthPlugin : AuthPlugin
         if (token is null)
         {
             return Outcome.Fail("Missing JWT token in request");
+        }
+        if (_verified.TryGetValue(token, out var known) && ReferenceEquals(context.Consumers.Find("jwt-auth", known.Key), known.Credential))
+        {
+            // A token whose signature this credential already verified: only its times are checked again.
+            return ClaimsHold(known.Nbf, known.Exp, JwtSignatures.Of(known.Credential).GracePeriod) ? Outcome.Of(known.Credential) : Outcome.Fail("failed to verify jwt");
         }
         JsonWebToken jwt;
         try
@@ -60,19 +70,41 @@ public sealed class JwtAuthPlugin : AuthPlugin
         {
             return Outcome.Fail("failed to verify jwt");
         }
-        return ClaimsHold(jwt, signer.GracePeriod) ? Outcome.Of(credential) : Outcome.Fail("failed to verify jwt");
+        var verified = new Verified(key, credential, ClaimOf(jwt, "nbf"), ClaimOf(jwt, "exp"));
+        if (_verified.Count >= MaxVerified)
+        {
+            _verified.Clear();
+        }
+        _verified[token] = verified;
+        return ClaimsHold(verified.Nbf, verified.Exp, signer.GracePeriod) ? Outcome.Of(credential) : Outcome.Fail("failed to verify jwt");
+    }
+
+    /// <summary>A token's signature verified by a credential, and its time claims, so the next request with it skips both.</summary>
+    private sealed record Verified(string Key, ConsumerCredential Credential, TimeClaim Nbf, TimeClaim Exp);
+
+    /// <summary>An <c>nbf</c> or <c>exp</c> claim: absent, not a number, or seconds since the epoch.</summary>
+    private readonly record struct TimeClaim(bool Present, bool Number, double Seconds);
+
+    private static TimeClaim ClaimOf(JsonWebToken jwt, string name)
+    {
+        if (!jwt.TryGetPayloadValue<object>(name, out var value) || value is null)
+        {
+            return default;
+        }
+        return jwt.TryGetPayloadValue<double>(name, out var seconds) && value is not string ? new TimeClaim(true, true, seconds) : new TimeClaim(true, false, 0);
     }
 
     /// <summary>
     /// APISIX's claim checks: <c>nbf</c> not after now and <c>exp</c> after now (each widened by the grace period),
     /// numbers both; without <c>claims_to_verify</c> only those present are checked, with it each named must be present.
     /// </summary>
-    private bool ClaimsHold(JsonWebToken jwt, long grace)
+    private bool ClaimsHold(TimeClaim nbf, TimeClaim exp, long grace)
     {
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        foreach (var claim in _claims.Length > 0 ? _claims : ["nbf", "exp"])
+        foreach (var name in _claims.Length > 0 ? _claims : DefaultClaims)
         {
-            if (!jwt.TryGetPayloadValue<object>(claim, out var value) || value is null)
+            var claim = name == "nbf" ? nbf : exp;
+            if (!claim.Present)
             {
                 if (_claims.Length > 0)
                 {
@@ -80,12 +112,12 @@ public sealed class JwtAuthPlugin : AuthPlugin
                 }
                 continue;
             }
-            if (!jwt.TryGetPayloadValue<double>(claim, out var seconds) || value is string)
+            if (!claim.Number)
             {
                 return false; // "claim exp is not a number"
             }
             // RFC 7519: valid from nbf on (APISIX requires nbf < now, refusing a token in the second it was made), until exp.
-            var holds = claim == "nbf" ? seconds <= now + grace : seconds > now - grace;
+            var holds = name == "nbf" ? claim.Seconds <= now + grace : claim.Seconds > now - grace;
             if (!holds)
             {
                 return false;

@@ -116,7 +116,7 @@ public sealed class PluginChain
         var scope = PluginScope.Of(owner, stored);
         var config = environment.Open(name, stored, owner);
         var time = environment.Time;
-        return name switch
+        ProxyPlugin? plugin = name switch
         {
             "cors" => new CorsPlugin(config),
             "ip-restriction" => new IpRestrictionPlugin(config),
@@ -148,6 +148,11 @@ public sealed class PluginChain
             "response-rewrite" => new ResponseRewritePlugin(config),
             _ => null, // the control plane refuses unknown plugins; an older data plane skips a newer one
         };
+        if (plugin is not null && stored["_meta"] is JsonObject meta)
+        {
+            plugin.ApplyMeta(meta);
+        }
+        return plugin;
     }
 
     /// <summary>Runs the rewrite phase; false when a plugin answered the request.</summary>
@@ -166,7 +171,7 @@ public sealed class PluginChain
     {
         foreach (var plugin in plugins)
         {
-            if (!await plugin.OnRequestAsync(context))
+            if (plugin.AppliesTo(context) && !await plugin.OnRequestAsync(context))
             {
                 return false;
             }
@@ -178,7 +183,10 @@ public sealed class PluginChain
     {
         foreach (var plugin in Plugins)
         {
-            plugin.OnResponse(context);
+            if (plugin.AppliesTo(context))
+            {
+                plugin.OnResponse(context);
+            }
         }
     }
 
@@ -187,7 +195,10 @@ public sealed class PluginChain
     {
         foreach (var plugin in _log)
         {
-            plugin.OnLog(context);
+            if (plugin.AppliesTo(context))
+            {
+                plugin.OnLog(context);
+            }
         }
     }
 }

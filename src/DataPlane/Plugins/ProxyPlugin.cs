@@ -12,7 +12,35 @@ public abstract class ProxyPlugin(string name, int priority, PluginPhase phase =
 {
     public string Name { get; } = name;
 
-    public int Priority { get; } = priority;
+    public int Priority { get; private set; } = priority;
+
+    /// <summary><c>_meta.filter</c>: the plugin runs only for requests where this expression holds (null: all).</summary>
+    public Routing.VarsExpression? Filter { get; private set; }
+
+    /// <summary><c>_meta.error_response</c>: the body of the plugin's error answers (status 400 and above) instead of its own.</summary>
+    public string? ErrorResponse { get; private set; }
+
+    /// <summary>Takes APISIX's <c>_meta</c> options: <c>priority</c>, <c>filter</c> and <c>error_response</c>.</summary>
+    internal void ApplyMeta(JsonObject meta)
+    {
+        if (meta["priority"] is JsonValue priorityValue && priorityValue.TryGetValue<int>(out var priority))
+        {
+            Priority = priority;
+        }
+        if (meta["filter"] is JsonArray filter && filter.Count > 0)
+        {
+            Filter = Routing.VarsExpression.Compile(filter);
+        }
+        ErrorResponse = meta["error_response"] switch
+        {
+            JsonValue text when text.TryGetValue<string>(out var message) => message,
+            JsonNode other => other.ToJsonString(),
+            null => null,
+        };
+    }
+
+    /// <summary>Whether it applies to this request (its <c>_meta.filter</c> holds, or it has none).</summary>
+    public bool AppliesTo(PluginContext context) => Filter is null || Filter.Matches(context.Request);
 
     /// <summary>The APISIX phase <see cref="OnRequestAsync"/> belongs to.</summary>
     public PluginPhase Phase { get; } = phase;
@@ -40,7 +68,7 @@ public abstract class ProxyPlugin(string name, int priority, PluginPhase phase =
     }
 
     /// <summary>Answers the request with a JSON body, as APISIX plugins do.</summary>
-    protected static async ValueTask<bool> RespondAsync(PluginContext context, int status, object? body, IDictionary<string, string>? headers = null)
+    protected async ValueTask<bool> RespondAsync(PluginContext context, int status, object? body, IDictionary<string, string>? headers = null)
     {
         var response = context.Http.Response;
         response.StatusCode = status;
@@ -48,7 +76,11 @@ public abstract class ProxyPlugin(string name, int priority, PluginPhase phase =
         {
             response.Headers[name] = value;
         }
-        if (body is not null)
+        if (status >= 400 && ErrorResponse is { } replacement)
+        {
+            await response.WriteAsync(replacement);
+        }
+        else if (body is not null)
         {
             response.ContentType = "application/json";
             await response.WriteAsync(body is string text ? text : Proxy.ClientJson.Serialize(body));

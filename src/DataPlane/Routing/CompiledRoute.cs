@@ -58,9 +58,13 @@ public sealed class CompiledRoute
     }
 
     /// <summary>The host pattern <paramref name="host"/> matched (as configured, <c>*.example.com</c>); empty for none.</summary>
-    public string MatchedHost(string host)
+    public string MatchedHost(HostString host)
     {
-        var lower = host.ToLowerInvariant();
+        if (Hosts.Count == 0)
+        {
+            return "";
+        }
+        var lower = host.Host.ToLowerInvariant();
         foreach (var pattern in Hosts)
         {
             if (pattern.Matches(lower))

@@ -120,6 +120,20 @@ public class AuthPluginTests
     }
 
     [Fact]
+    public async Task A_verified_token_is_checked_again_for_its_times_and_its_consumer_on_every_request()
+    {
+        var gateway = JwtGateway("""{"key":"user-key","secret":"my-secret-key"}""");
+        var now = gateway.Time.GetUtcNow().ToUnixTimeSeconds();
+        var token = Hs("HS256", "my-secret-key", $$"""{"key":"user-key","exp":{{now + 60}}}""");
+        Assert.Equal("jack", (await gateway.RunAsync("/jwt", r => r.Headers.Authorization = token)).Consumer);
+        Assert.Equal("jack", (await gateway.RunAsync("/jwt", r => r.Headers.Authorization = token)).Consumer); // from what was verified
+        var tampered = token[..^2] + (token[^2] == 'A' ? "B" : "A") + token[^1];
+        Assert.Equal(401, (await gateway.RunAsync("/jwt", r => r.Headers.Authorization = tampered)).Answered); // another text: verified afresh
+        gateway.Time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(401, (await gateway.RunAsync("/jwt", r => r.Headers.Authorization = token)).Answered); // expired since
+    }
+
+    [Fact]
     public async Task Jwt_auth_checks_exp_and_nbf_when_present_with_the_grace_period_and_claims_to_verify_requires_them()
     {
         var gateway = new PluginHarness(

@@ -228,7 +228,7 @@ public sealed class AdminApiSurfaceTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, "{}"), (status, body.ToJsonString()));
 
         var plugins = (await Read(_admin.GetAsync("/apisix/admin/plugins/list"))).Body.AsArray().Select(p => p!.GetValue<string>()).ToList();
-        Assert.Equal("cors", plugins[0]); // highest priority first
+        Assert.Equal("real-ip", plugins[0]); // highest priority first (23000)
         Assert.Contains("limit-count", plugins);
         var reload = await _admin.PutAsync("/apisix/admin/plugins/reload", null);
         Assert.Equal((HttpStatusCode.OK, "done"), (reload.StatusCode, await reload.Content.ReadAsStringAsync()));

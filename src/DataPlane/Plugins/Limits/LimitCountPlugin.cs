@@ -27,7 +27,7 @@ public sealed class LimitCountPlugin : ProxyPlugin
         return {redis.call('incrby', KEYS[1], ARGV[2]), ttl}
         """;
 
-    private static readonly ConcurrentDictionary<string, Window> Windows = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<(string Scope, string Key), Window> Windows = new();
     private readonly int _count;
     private readonly TimeSpan _window;
     private readonly LimitKey _key;
@@ -61,7 +61,7 @@ public sealed class LimitCountPlugin : ProxyPlugin
 
     public override async ValueTask<bool> OnRequestAsync(PluginContext context)
     {
-        var key = $"{_scope}:{_key.Of(context)}";
+        var key = _key.Of(context);
         int used;
         double resetSeconds;
         if (_redis is null)
@@ -72,7 +72,7 @@ public sealed class LimitCountPlugin : ProxyPlugin
         {
             try
             {
-                (used, resetSeconds) = await CountInRedisAsync(key);
+                (used, resetSeconds) = await CountInRedisAsync($"{_scope}:{key}");
             }
             catch (Exception e) when (RedisTarget.IsRedisFailure(e))
             {
@@ -93,14 +93,13 @@ public sealed class LimitCountPlugin : ProxyPlugin
     private (int Used, double ResetSeconds) CountLocally(string key)
     {
         var now = _time.GetUtcNow();
-        var window = Windows.AddOrUpdate(key,
-            static (_, now) => new Window(now, 1),
-            (_, w, now) => now - w.Start >= _window ? new Window(now, 1) : w with { Used = w.Used + 1 }, now);
+        var window = Windows.GetOrAdd((_scope, key), static (_, now) => new Window(now), now);
+        var (used, start) = window.Count(now, _window);
         if (Windows.Count > 100_000)
         {
             Prune(now);
         }
-        return (window.Used, (window.Start + _window - now).TotalSeconds);
+        return (used, (start + _window - now).TotalSeconds);
     }
 
     private async Task<(int Used, double ResetSeconds)> CountInRedisAsync(string key)
@@ -115,12 +114,37 @@ public sealed class LimitCountPlugin : ProxyPlugin
     {
         foreach (var (key, window) in Windows)
         {
-            if (now - window.Start > _window + TimeSpan.FromMinutes(1))
+            if (window.IdleSince(now) > _window + TimeSpan.FromMinutes(1))
             {
                 Windows.TryRemove(key, out _);
             }
         }
     }
 
-    private sealed record Window(DateTimeOffset Start, int Used);
+    /// <summary>One key's fixed window: when it started and how many requests it counted (a new one starts when it is over).</summary>
+    private sealed class Window(DateTimeOffset start)
+    {
+        private DateTimeOffset _start = start;
+        private int _used;
+
+        public (int Used, DateTimeOffset Start) Count(DateTimeOffset now, TimeSpan length)
+        {
+            lock (this)
+            {
+                if (now - _start >= length)
+                {
+                    (_start, _used) = (now, 0);
+                }
+                return (++_used, _start);
+            }
+        }
+
+        public TimeSpan IdleSince(DateTimeOffset now)
+        {
+            lock (this)
+            {
+                return now - _start;
+            }
+        }
+    }
 }

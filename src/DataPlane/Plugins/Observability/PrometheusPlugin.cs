@@ -33,7 +33,7 @@ public sealed class PrometheusPlugin(JsonObject config, string owner) : ProxyPlu
         var serviceLabel = _preferName && !string.IsNullOrEmpty(route.ServiceName) ? route.ServiceName : route.ServiceId ?? "";
         var source = context.UpstreamStatus is not null ? "upstream" : context.Forwarded ? "nginx" : "apisix";
         var status = new ApisixMetrics.StatusKey(http.Response.StatusCode, routeLabel, route.MatchedUri(context.MatchedPath),
-            route.MatchedHost(http.Request.Host.Host), serviceLabel, context.ConsumerName ?? "", context.Node?.Host ?? "", source);
+            route.MatchedHost(http.Request.Host), serviceLabel, context.ConsumerName ?? "", context.Node?.Host ?? "", source);
         ApisixMetrics.Shared.Record(status, Stopwatch.GetElapsedTime(context.StartTimestamp).TotalMilliseconds,
             context.UpstreamElapsed?.TotalMilliseconds, RequestLength(http.Request), BytesSent(context));
     }
