@@ -11,7 +11,8 @@ public static class RepoPaths
 
     public static string SiloDll => Built("Silo", "OrleansGateway.Silo.dll");
 
-    public static string DataPlaneDll => Built("DataPlane", "OrleansGateway.DataPlane.dll");
+    /// <summary>The data plane as built here, or another build named by <c>OG_DATAPLANE_DLL</c> (bench/ compares builds).</summary>
+    public static string DataPlaneDll => Environment.GetEnvironmentVariable("OG_DATAPLANE_DLL") is { Length: > 0 } other ? other : Built("DataPlane", "OrleansGateway.DataPlane.dll");
 
     private static string Built(string project, string dll)
     {

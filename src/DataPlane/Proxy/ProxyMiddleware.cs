@@ -49,12 +49,18 @@ public sealed class ProxyMiddleware(
             }
             routeId = route.Id;
             var routeChain = config.RoutePlugins.GetValueOrDefault(route.Id);
-            plugins = Context(context, route, config, routeChain, started);
-            if (await RequestPlugins.RunAsync(config.GlobalPlugins, routeChain, plugins) is not { } chain)
+            // A route without plugins, in a group without global rules, needs no plugin context at all.
+            var chain = PluginChain.Empty;
+            if (routeChain is not null || config.GlobalPlugins.Count > 0)
             {
-                return;
+                plugins = Context(context, route, config, routeChain, started);
+                if (await RequestPlugins.RunAsync(config.GlobalPlugins, routeChain, plugins) is not { } ran)
+                {
+                    return;
+                }
+                chain = ran;
             }
-            var upstream = plugins.UpstreamOverride;
+            var upstream = plugins?.UpstreamOverride;
             if (upstream is null && (route.UpstreamKey is null || !config.Upstreams.TryGetValue(route.UpstreamKey, out upstream)))
             {
                 await Error(context, 503, "missing upstream configuration in Route or Service");
@@ -85,20 +91,24 @@ public sealed class ProxyMiddleware(
                 ForwarderError error;
                 try
                 {
-                    plugins.Node = node;
-                    plugins.Forwarded = true;
-                    var sent = Stopwatch.GetTimestamp();
+                    var sent = 0L;
+                    if (plugins is not null)
+                    {
+                        plugins.Node = node;
+                        plugins.Forwarded = true;
+                        sent = Stopwatch.GetTimestamp();
+                    }
                     var transformer = new PluginTransformer(upstream, node, context.Request.Host.Value ?? node.Authority, plugins, chain, config.GlobalPlugins);
                     error = await forwarder.SendAsync(context, node.Destination(upstream.TransportScheme), clients.For(upstream), upstream.RequestConfig, transformer);
-                    if (plugins.UpstreamStatus is not null)
+                    if (plugins?.UpstreamStatus is not null)
                     {
                         plugins.UpstreamElapsed = Stopwatch.GetElapsedTime(sent);
                     }
                     if (transformer.ReplacementBody is { } replacement)
                     {
-                        await replacement.WriteBodyAsync(plugins);
+                        await replacement.WriteBodyAsync(plugins!); // only a route's (or rule's) response-rewrite sets one
                     }
-                    if (plugins.ResponseBodyFilter is { } filter)
+                    if (plugins?.ResponseBodyFilter is { } filter)
                     {
                         plugins.ResponseBodyFilter = null;
                         await filter.DisposeAsync();
@@ -181,14 +191,14 @@ public sealed class ProxyMiddleware(
     /// <c>upstream_host</c>; proxy-rewrite's <c>host</c> wins over all) and runs the plugins' response phase.
     /// </summary>
     private sealed class PluginTransformer(
-        UpstreamDefinition upstream, UpstreamNode node, string clientHost, PluginContext plugins, PluginChain chain, IReadOnlyList<PluginChain> globals) : HttpTransformer
+        UpstreamDefinition upstream, UpstreamNode node, string clientHost, PluginContext? plugins, PluginChain chain, IReadOnlyList<PluginChain> globals) : HttpTransformer
     {
         public ResponseRewritePlugin? ReplacementBody { get; private set; }
 
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-            proxyRequest.Headers.Host = plugins.UpstreamHostOverride ?? upstream.PassHost switch
+            proxyRequest.Headers.Host = plugins?.UpstreamHostOverride ?? upstream.PassHost switch
             {
                 "node" => node.Authority,
                 "rewrite" => upstream.UpstreamHost ?? node.Authority,
@@ -199,7 +209,7 @@ public sealed class ProxyMiddleware(
         public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
         {
             var copyBody = await Default.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-            if (proxyResponse is null)
+            if (proxyResponse is null || plugins is null)
             {
                 return copyBody;
             }
@@ -218,7 +228,7 @@ public sealed class ProxyMiddleware(
         {
             foreach (var rewrite in pluginChain.ResponseRewrites)
             {
-                if (rewrite.ReplacesBody(plugins))
+                if (rewrite.ReplacesBody(plugins!)) // called only with a plugin context
                 {
                     return rewrite;
                 }
