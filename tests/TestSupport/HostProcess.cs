@@ -20,6 +20,18 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Registers a process the tests started (also s3rver), so that a failed test cannot leak it.</summary>
     public static void Track(Process process) => Started[process.Id] = process;
 
+    /// <summary>SIGKILLs a server the tests started (an outage), waits for it to go, and forgets it.</summary>
+    public static void Kill(ref Process? process)
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill();
+            process.WaitForExit(10_000);
+        }
+        process?.Dispose();
+        process = null;
+    }
+
     private static void KillAllStarted()
     {
         foreach (var process in Started.Values)

@@ -185,16 +185,7 @@ public sealed class RedisProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL the server (an outage); <see cref="StartAsync"/> brings it back, empty.</summary>
-    public void Stop()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill();
-            _process.WaitForExit(10_000);
-        }
-        _process?.Dispose();
-        _process = null;
-    }
+    public void Stop() => HostProcess.Kill(ref _process);
 
     public ValueTask DisposeAsync()
     {

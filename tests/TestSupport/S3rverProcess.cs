@@ -104,16 +104,7 @@ public sealed class S3rverProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL the server (an outage); <see cref="StartAsync"/> brings it back with the same data.</summary>
-    public void Stop()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill();
-            _process.WaitForExit(10_000);
-        }
-        _process?.Dispose();
-        _process = null;
-    }
+    public void Stop() => HostProcess.Kill(ref _process);
 
     public ValueTask DisposeAsync()
     {

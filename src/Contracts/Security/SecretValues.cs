@@ -67,6 +67,27 @@ public static class SecretValues
         return opened == 0 ? json : value.ToJsonString();
     }
 
+    /// <summary>
+    /// <paramref name="config"/> (one plugin's configuration) with its <paramref name="fields"/> opened, as a copy; the
+    /// same object when none of them is encrypted. <paramref name="where"/> names it in errors (<c>… plugins.jwt-auth</c>).
+    /// </summary>
+    public static JsonObject OpenFields(JsonObject config, IReadOnlyList<string>? fields, FieldCipher? cipher, string where)
+    {
+        if (fields is not { Count: > 0 } || !fields.Any(f => config[f] is JsonValue v && v.TryGetValue<string>(out var text) && FieldCipher.IsEncrypted(text)))
+        {
+            return config;
+        }
+        var opened = (JsonObject)config.DeepClone();
+        foreach (var field in fields)
+        {
+            if (opened[field] is JsonValue v && v.TryGetValue<string>(out var text))
+            {
+                opened[field] = Open(text, cipher, $"{where}.{field}");
+            }
+        }
+        return opened;
+    }
+
     /// <summary>The text of a secret for use: opened when encrypted (throws <see cref="FieldDecryptionException"/> when it cannot be).</summary>
     public static string Open(string text, FieldCipher? cipher, string what)
     {

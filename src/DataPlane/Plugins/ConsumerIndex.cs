@@ -42,7 +42,7 @@ public sealed class ConsumerIndex
                 {
                     continue;
                 }
-                var opened = Open(credential, plugin, cipher, $"consumers \"{username}\" plugins.{name}");
+                var opened = SecretValues.OpenFields(credential, plugin.EncryptFields, cipher, $"consumers \"{username}\" plugins.{name}");
                 if (opened[field] is JsonValue value && value.TryGetValue<string>(out var text))
                 {
                     if (!byCredential.TryGetValue(name, out var credentials))
@@ -62,24 +62,6 @@ public sealed class ConsumerIndex
 
     /// <summary>The consumer named <paramref name="username"/> (an auth plugin's <c>anonymous_consumer</c>).</summary>
     public ConsumerEntry? ByUsername(string username) => _byUsername.GetValueOrDefault(username);
-
-    /// <summary>A copy of <paramref name="credential"/> with its secret fields in clear.</summary>
-    private static JsonObject Open(JsonObject credential, PluginDefinition plugin, FieldCipher? cipher, string where)
-    {
-        if (plugin.EncryptFields is not { Count: > 0 } fields)
-        {
-            return credential;
-        }
-        var opened = (JsonObject)credential.DeepClone();
-        foreach (var field in fields)
-        {
-            if (opened[field] is JsonValue v && v.TryGetValue<string>(out var text))
-            {
-                opened[field] = SecretValues.Open(text, cipher, $"{where}.{field}");
-            }
-        }
-        return opened;
-    }
 
     private static ConsumerEntry Entry(JsonObject consumer, Func<string, JsonObject?> groupOf)
     {

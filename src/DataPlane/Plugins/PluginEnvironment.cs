@@ -22,21 +22,8 @@ public sealed record PluginEnvironment(TimeProvider Time, FieldCipher? Cipher = 
     /// <paramref name="config"/> with its plugin's secret fields (<c>redis_password</c> …) in clear, for the data plane
     /// to use; the stored configuration itself is left as it is.
     /// </summary>
-    public JsonObject Open(string plugin, JsonObject config, string owner)
-    {
-        if (!PluginCatalog.All.TryGetValue(plugin, out var definition) || definition.EncryptFields is not { Count: > 0 } fields
-            || !fields.Any(f => config[f] is JsonValue v && v.TryGetValue<string>(out var text) && FieldCipher.IsEncrypted(text)))
-        {
-            return config;
-        }
-        var opened = (JsonObject)config.DeepClone();
-        foreach (var field in fields)
-        {
-            if (opened[field] is JsonValue v && v.TryGetValue<string>(out var text))
-            {
-                opened[field] = SecretValues.Open(text, Cipher, $"{owner} plugins.{plugin}.{field}");
-            }
-        }
-        return opened;
-    }
+    public JsonObject Open(string plugin, JsonObject config, string owner) =>
+        PluginCatalog.All.TryGetValue(plugin, out var definition)
+            ? SecretValues.OpenFields(config, definition.EncryptFields, Cipher, $"{owner} plugins.{plugin}")
+            : config;
 }

@@ -173,10 +173,7 @@ public sealed class AuthGatewayFixture : IAsyncLifetime
         var imported = await Admin.PutAsync("/apisix/admin/configs", Json(config.ToJsonString()));
         Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
 
-        env["deployment__role"] = "data_plane";
-        env["deployment__orleans__gateways__0"] = $"127.0.0.1:{_silo.GatewayPort}";
-        env["fallback_cp__fallback_after"] = "2s";
-        env["fallback_cp__poll_interval"] = "500ms";
+        env = DataPlaneEnvironment.Following(_silo, env);
         Dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-auth-dp"), env);
         await Dp.Process.WaitUntilAsync(async () => (await Dp.Proxy.GetAsync("/basic")).StatusCode == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(30), "the routes applied");
     }

@@ -130,10 +130,7 @@ public sealed class ObservabilityGatewayFixture : IAsyncLifetime
              "max_retry_count":1,"retry_delay":0}}}
             """);
 
-        env["deployment__role"] = "data_plane";
-        env["deployment__orleans__gateways__0"] = $"127.0.0.1:{_silo.GatewayPort}";
-        env["fallback_cp__fallback_after"] = "2s";
-        env["fallback_cp__poll_interval"] = "500ms";
+        env = DataPlaneEnvironment.Following(_silo, env);
         Dp = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-observe-dp"), env);
         await Dp.Process.WaitUntilAsync(async () => (await Dp.Proxy.GetAsync("/formatted?warmup=1")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the routes applied");
     }

@@ -86,10 +86,7 @@ public sealed class TrafficGatewayFixture : IAsyncLifetime
         await Put("routes/conn", """{"uri":"/conn","upstream_id":"1","plugins":{"limit-conn":{"conn":1,"burst":0,"default_conn_delay":0.1,"key":"remote_addr","rejected_code":429}}}""");
         await Put("routes/breaker", """{"uri":"/breaker","upstream_id":"1","plugins":{"api-breaker":{"break_response_code":502,"break_response_body":"{\"message\":\"breaker opened.\"}","unhealthy":{"http_statuses":[500],"failures":2}}}}""");
 
-        env["deployment__role"] = "data_plane";
-        env["deployment__orleans__gateways__0"] = $"127.0.0.1:{_silo.GatewayPort}";
-        env["fallback_cp__fallback_after"] = "2s";
-        env["fallback_cp__poll_interval"] = "500ms";
+        env = DataPlaneEnvironment.Following(_silo, env);
         Dp1 = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-traffic-dp1"), env);
         Dp2 = await DataPlaneProcess.StartAsync(RepoPaths.TempFolder("og-traffic-dp2"), env);
         foreach (var dp in new[] { Dp1, Dp2 })
