@@ -21,9 +21,14 @@ public sealed class JwtAuthPlugin : AuthPlugin
     private readonly string[] _claims;
     private readonly TimeProvider _time;
 
-    /// <summary>Tokens verified lately, by their text (signature included); forgotten all at once past <see cref="MaxVerified"/>.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Verified> _verified = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Tokens verified lately, by a SHA-256 of their whole text (signature included: another signature is another
+    /// token); forgotten all at once past <see cref="MaxVerified"/>. Tokens over 4 KB are not remembered.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(UInt128, UInt128), Verified> _verified = new();
+    private int _verifiedCount;
     private const int MaxVerified = 10_000;
+    private const int MaxRememberedToken = 4 * 1024;
     private static readonly string[] DefaultClaims = ["nbf", "exp"];
 
     public JwtAuthPlugin(JsonObject config, TimeProvider time) : base("jwt-auth", 2510, config, "Bearer", "jwt")
@@ -43,7 +48,9 @@ public sealed class JwtAuthPlugin : AuthPlugin
         {
             return Outcome.Fail("Missing JWT token in request");
         }
-        if (_verified.TryGetValue(token, out var known) && ReferenceEquals(context.Consumers.Find("jwt-auth", known.Key), known.Credential))
+        var digest = token.Length <= MaxRememberedToken ? Digest(token) : default;
+        if (token.Length <= MaxRememberedToken && _verified.TryGetValue(digest, out var known)
+            && ReferenceEquals(context.Consumers.Find("jwt-auth", known.Key), known.Credential))
         {
             // A token whose signature this credential already verified: only its times are checked again.
             return ClaimsHold(known.Nbf, known.Exp, JwtSignatures.Of(known.Credential).GracePeriod) ? Outcome.Of(known.Credential) : Outcome.Fail("failed to verify jwt");
@@ -71,12 +78,25 @@ public sealed class JwtAuthPlugin : AuthPlugin
             return Outcome.Fail("failed to verify jwt");
         }
         var verified = new Verified(key, credential, ClaimOf(jwt, "nbf"), ClaimOf(jwt, "exp"));
-        if (_verified.Count >= MaxVerified)
+        if (token.Length <= MaxRememberedToken)
         {
-            _verified.Clear();
+            if (Interlocked.Increment(ref _verifiedCount) > MaxVerified)
+            {
+                _verified.Clear();
+                Interlocked.Exchange(ref _verifiedCount, 1);
+            }
+            _verified[digest] = verified;
         }
-        _verified[token] = verified;
         return ClaimsHold(verified.Nbf, verified.Exp, signer.GracePeriod) ? Outcome.Of(credential) : Outcome.Fail("failed to verify jwt");
+    }
+
+    private static (UInt128, UInt128) Digest(string token)
+    {
+        Span<byte> text = stackalloc byte[System.Text.Encoding.UTF8.GetMaxByteCount(MaxRememberedToken)];
+        var length = System.Text.Encoding.UTF8.GetBytes(token, text);
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(text[..length], hash);
+        return (System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash), System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash[16..]));
     }
 
     /// <summary>A token's signature verified by a credential, and its time claims, so the next request with it skips both.</summary>

@@ -32,7 +32,13 @@ public sealed class PluginChain
         ResponseRewrites = plugins.OfType<ResponseRewritePlugin>().ToArray();
     }
 
-    public static PluginChain Empty { get; } = new([], new Dictionary<string, (JsonObject, string)>(), PluginEnvironment.System);
+    public static PluginChain Empty { get; } = None(PluginEnvironment.System);
+
+    /// <summary>
+    /// A chain without plugins that compiles a consumer's plugins (merged in once one is authenticated on a route
+    /// without plugins) with <paramref name="environment"/>: its keyring opens their secrets, its metadata reaches them.
+    /// </summary>
+    public static PluginChain None(PluginEnvironment environment) => new([], new Dictionary<string, (JsonObject, string)>(), environment);
 
     /// <summary>Every plugin that runs, by priority (higher first).</summary>
     public IReadOnlyList<ProxyPlugin> Plugins { get; }

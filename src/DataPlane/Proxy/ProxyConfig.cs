@@ -35,6 +35,9 @@ public sealed class ProxyConfig
         }
     } = [];
 
+    /// <summary>The chain of a route without plugins in this version (a consumer's plugins are compiled with its environment).</summary>
+    public PluginChain NoPlugins { get; init; } = PluginChain.Empty;
+
     /// <summary>Whether a global rule's plugin reads responses' sizes (every response is then counted).</summary>
     public bool GlobalsNeedResponseBytes { get; private init; }
 
@@ -134,6 +137,7 @@ public sealed class ProxyConfig
             BodyReadingRoutes = routes.Count(r => r.Vars.ReadsBody),
             Upstreams = upstreams.Build(),
             GlobalPlugins = BuildGlobalPlugins(set, environment),
+            NoPlugins = PluginChain.None(environment),
             RoutePlugins = routePlugins.Build(),
             Consumers = BuildConsumers(set),
             Resources = set,
@@ -236,6 +240,7 @@ public sealed class ProxyConfig
             BodyReadingRoutes = BodyReadingRoutes - removed.Count(r => r.Vars.ReadsBody) + added.Count(r => r.Vars.ReadsBody),
             Upstreams = upstreams.Build(),
             GlobalPlugins = metadataChanged || touched.Any(t => t.Kind == ResourceKind.GlobalRule) ? BuildGlobalPlugins(set, environment) : GlobalPlugins,
+            NoPlugins = PluginChain.None(environment),
             RoutePlugins = routePlugins.Build(),
             Consumers = touched.Any(t => t.Kind is ResourceKind.Consumer or ResourceKind.ConsumerGroup) ? BuildConsumers(set) : Consumers,
             Resources = set,

@@ -39,7 +39,7 @@ public sealed class ProxyMiddleware(
                 if (config.GlobalPlugins.Count > 0)
                 {
                     plugins = Context(context, CompiledRoute.NotFound, config, null, started);
-                    if (await RequestPlugins.RunAsync(config.GlobalPlugins, null, plugins) is null)
+                    if (await RequestPlugins.RunAsync(config.GlobalPlugins, config.NoPlugins, plugins) is null)
                     {
                         return;
                     }
@@ -54,11 +54,17 @@ public sealed class ProxyMiddleware(
             if (routeChain is not null || config.GlobalPlugins.Count > 0)
             {
                 plugins = Context(context, route, config, routeChain, started);
-                if (await RequestPlugins.RunAsync(config.GlobalPlugins, routeChain, plugins) is not { } ran)
+                if (await RequestPlugins.RunAsync(config.GlobalPlugins, routeChain ?? config.NoPlugins, plugins) is not { } ran)
                 {
                     return;
                 }
                 chain = ran;
+                if (chain.NeedsResponseBytes && plugins.ResponseBytes is null)
+                {
+                    // The consumer brought a plugin that reads the response's size.
+                    plugins.ResponseBytes = new CountingStream(context.Response.Body);
+                    context.Response.Body = plugins.ResponseBytes;
+                }
             }
             var upstream = plugins?.UpstreamOverride;
             if (upstream is null && (route.UpstreamKey is null || !config.Upstreams.TryGetValue(route.UpstreamKey, out upstream)))

@@ -56,7 +56,7 @@ public sealed class PluginHarness
         prepare?.Invoke(http.Request);
         var route = Config.Routes.Match(new HttpRequestView(http)) ?? throw new InvalidOperationException($"no route for {target}");
         var context = new PluginContext(http, route, Config.Consumers) { Upstreams = Config.Upstreams };
-        var chain = await RequestPlugins.RunAsync(Config.GlobalPlugins, Config.RoutePlugins.GetValueOrDefault(route.Id), context);
+        var chain = await RequestPlugins.RunAsync(Config.GlobalPlugins, Config.RoutePlugins.GetValueOrDefault(route.Id) ?? Config.NoPlugins, context);
         http.Response.Body.Position = 0;
         var outcome = new Outcome(chain is null ? http.Response.StatusCode : null, await new StreamReader(http.Response.Body).ReadToEndAsync(),
             http.Response.Headers, http.Request, context.ConsumerName, context, Config);

@@ -14,6 +14,19 @@ namespace OrleansGateway.DataPlane.Plugins.Limits;
 public sealed class ApiBreakerPlugin : ProxyPlugin
 {
     private static readonly ConcurrentDictionary<string, State> States = new(StringComparer.Ordinal);
+    private static long _failuresSeen;
+
+    /// <summary>Forgets hosts and paths with no failure for ten minutes (their break is long over).</summary>
+    private static void Prune(DateTimeOffset now)
+    {
+        foreach (var (key, state) in States)
+        {
+            if (state.QuietFor(now) > TimeSpan.FromMinutes(10))
+            {
+                States.TryRemove(key, out _);
+            }
+        }
+    }
     private readonly int _code;
     private readonly string? _body;
     private readonly (string Name, VarTemplate Value)[] _headers;
@@ -79,11 +92,15 @@ public sealed class ApiBreakerPlugin : ProxyPlugin
         }
         if (_unhealthy.Contains(status))
         {
+            if ((Interlocked.Increment(ref _failuresSeen) & 1023) == 0 && States.Count > 10_000)
+            {
+                Prune(_time.GetUtcNow());
+            }
             States.GetOrAdd(KeyOf(context), static _ => new State()).Failed(_time.GetUtcNow(), _failures);
         }
-        else if (_healthy.Contains(status) && States.TryGetValue(KeyOf(context), out var state))
+        else if (_healthy.Contains(status) && States.TryGetValue(KeyOf(context), out var state) && state.Succeeded(_successes))
         {
-            state.Succeeded(_successes);
+            States.TryRemove(new KeyValuePair<string, State>(KeyOf(context), state)); // closed: nothing left to remember
         }
     }
 
@@ -107,10 +124,21 @@ public sealed class ApiBreakerPlugin : ProxyPlugin
             }
         }
 
+        private DateTimeOffset _lastFailure;
+
+        public TimeSpan QuietFor(DateTimeOffset now)
+        {
+            lock (this)
+            {
+                return now - _lastFailure;
+            }
+        }
+
         public void Failed(DateTimeOffset now, int failures)
         {
             lock (this)
             {
+                _lastFailure = now;
                 _unhealthy++;
                 _healthy = 0;
                 if (_unhealthy % failures == 0)
@@ -120,18 +148,21 @@ public sealed class ApiBreakerPlugin : ProxyPlugin
             }
         }
 
-        public void Succeeded(int successes)
+        /// <summary>Counts a healthy answer; true when it closed the circuit (the failures are forgotten).</summary>
+        public bool Succeeded(int successes)
         {
             lock (this)
             {
                 if (_unhealthy == 0)
                 {
-                    return;
+                    return false;
                 }
                 if (++_healthy >= successes)
                 {
                     (_unhealthy, _healthy, _openedAt) = (0, 0, null);
+                    return true;
                 }
+                return false;
             }
         }
     }

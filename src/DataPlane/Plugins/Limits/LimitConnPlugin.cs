@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using StackExchange.Redis;
 
@@ -29,7 +28,10 @@ public sealed class LimitConnPlugin : ProxyPlugin
         return {1, count + 1}
         """;
 
-    private static readonly ConcurrentDictionary<string, StrongBox<int>> InFlight = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Slots> InFlight = new(StringComparer.Ordinal);
+
+    /// <summary>Keys with requests in flight that contain <paramref name="fragment"/> (for tests: a key whose last request left is gone).</summary>
+    internal static int KeysInFlight(string fragment) => InFlight.Keys.Count(k => k.Contains(fragment, StringComparison.Ordinal));
     private readonly Rule[] _rules;
     private readonly bool _fromRules;
     private readonly LimitKey? _key;
@@ -117,15 +119,19 @@ public sealed class LimitConnPlugin : ProxyPlugin
     {
         if (_redis is null)
         {
-            var counter = InFlight.GetOrAdd(key, static _ => new StrongBox<int>());
-            var now = Interlocked.Increment(ref counter.Value);
-            if (now > conn + burst)
+            while (true)
             {
-                Interlocked.Decrement(ref counter.Value);
-                return -1;
+                var slots = InFlight.GetOrAdd(key, static _ => new Slots());
+                if (slots.TryTake(conn + burst) is { } now)
+                {
+                    if (now > 0)
+                    {
+                        context.Hold(new LocalSlot(key, slots));
+                    }
+                    return now;
+                }
+                // Emptied and removed by its last holder meanwhile: take from the key's new counter.
             }
-            context.Hold(new LocalSlot(counter));
-            return now;
         }
         try
         {
@@ -201,9 +207,46 @@ public sealed class LimitConnPlugin : ProxyPlugin
         }
     }
 
-    private sealed class LocalSlot(StrongBox<int> counter) : IRequestLease
+    /// <summary>A key's slots in use; once its last holder left it is removed from the map and never taken from again.</summary>
+    private sealed class Slots
     {
-        public void Release() => Interlocked.Decrement(ref counter.Value);
+        private int _used;
+        private bool _removed;
+
+        /// <summary>How many are in use with this one, -1 when over <paramref name="limit"/>, null when this counter is gone.</summary>
+        public long? TryTake(long limit)
+        {
+            lock (this)
+            {
+                if (_removed)
+                {
+                    return null;
+                }
+                if (_used >= limit)
+                {
+                    return -1;
+                }
+                return ++_used;
+            }
+        }
+
+        public void Give(string key)
+        {
+            lock (this)
+            {
+                if (--_used == 0)
+                {
+                    _removed = true;
+                    InFlight.TryRemove(new KeyValuePair<string, Slots>(key, this));
+                }
+            }
+        }
+    }
+
+    private sealed class LocalSlot(string key, Slots slots) : IRequestLease
+    {
+        /// <summary>Gives the slot back; the last one out removes the key, so keys of gone clients do not pile up.</summary>
+        public void Release() => slots.Give(key);
     }
 
     private sealed class RedisSlot(IDatabase database, RedisKey key, string id) : IRequestLease

@@ -28,6 +28,7 @@ public sealed class LimitCountPlugin : ProxyPlugin
         """;
 
     private static readonly ConcurrentDictionary<(string Scope, string Key), Window> Windows = new();
+    private static long _counted;
     private readonly int _count;
     private readonly TimeSpan _window;
     private readonly LimitKey _key;
@@ -95,7 +96,8 @@ public sealed class LimitCountPlugin : ProxyPlugin
         var now = _time.GetUtcNow();
         var window = Windows.GetOrAdd((_scope, key), static (_, now) => new Window(now), now);
         var (used, start) = window.Count(now, _window);
-        if (Windows.Count > 100_000)
+        // Now and then (not every request: the map's Count takes all its locks), forget windows over for a minute.
+        if ((Interlocked.Increment(ref _counted) & 1023) == 0 && Windows.Count > 100_000)
         {
             Prune(now);
         }
@@ -110,11 +112,11 @@ public sealed class LimitCountPlugin : ProxyPlugin
         return ((int)result[0], (long)result[1] / 1000.0);
     }
 
-    private void Prune(DateTimeOffset now)
+    private static void Prune(DateTimeOffset now)
     {
         foreach (var (key, window) in Windows)
         {
-            if (window.IdleSince(now) > _window + TimeSpan.FromMinutes(1))
+            if (window.OverFor(now) > TimeSpan.FromMinutes(1))
             {
                 Windows.TryRemove(key, out _);
             }
@@ -125,12 +127,14 @@ public sealed class LimitCountPlugin : ProxyPlugin
     private sealed class Window(DateTimeOffset start)
     {
         private DateTimeOffset _start = start;
+        private TimeSpan _length;
         private int _used;
 
         public (int Used, DateTimeOffset Start) Count(DateTimeOffset now, TimeSpan length)
         {
             lock (this)
             {
+                _length = length;
                 if (now - _start >= length)
                 {
                     (_start, _used) = (now, 0);
@@ -139,11 +143,12 @@ public sealed class LimitCountPlugin : ProxyPlugin
             }
         }
 
-        public TimeSpan IdleSince(DateTimeOffset now)
+        /// <summary>How long ago this window ended (negative while it lasts): by its own length, whoever asks.</summary>
+        public TimeSpan OverFor(DateTimeOffset now)
         {
             lock (this)
             {
-                return now - _start;
+                return now - (_start + _length);
             }
         }
     }

@@ -33,6 +33,7 @@ public sealed class LimitReqPlugin : ProxyPlugin
         """;
 
     private static readonly ConcurrentDictionary<string, Bucket> Buckets = new(StringComparer.Ordinal);
+    private static long _counted;
     private readonly double _rate;
     private readonly double _burst;
     private readonly LimitKey _key;
@@ -67,7 +68,7 @@ public sealed class LimitReqPlugin : ProxyPlugin
         if (_redis is null)
         {
             (admitted, excess) = Buckets.GetOrAdd(key, static _ => new Bucket()).Incoming(nowMs, _rate, _burst);
-            if (Buckets.Count > 100_000)
+            if ((Interlocked.Increment(ref _counted) & 1023) == 0 && Buckets.Count > 100_000)
             {
                 Prune(nowMs);
             }
@@ -107,7 +108,8 @@ public sealed class LimitReqPlugin : ProxyPlugin
         return true;
     }
 
-    private void Prune(long nowMs)
+    /// <summary>Forgets buckets idle for ten minutes (drained by then at any rate a limit is worth keeping for).</summary>
+    private static void Prune(long nowMs)
     {
         foreach (var (key, bucket) in Buckets)
         {

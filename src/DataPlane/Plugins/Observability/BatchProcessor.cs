@@ -31,14 +31,35 @@ public sealed class BatchProcessor : IDisposable
         _send = send;
         _time = time;
         _pending = Pending.GetOrAdd(settings.Plugin, static _ => new StrongCounter());
+        _last = time.GetUtcNow();
     }
 
     /// <summary>
     /// The processor of one configured logger (<paramref name="scope"/>: its owner and configuration): the same while
     /// the configuration is, so recompiling a route keeps what is buffered.
     /// </summary>
-    public static BatchProcessor For(string scope, BatchSettings settings, Func<IReadOnlyList<JsonObject>, CancellationToken, Task> send, TimeProvider time) =>
-        Processors.GetOrAdd(scope, _ => new BatchProcessor(settings, send, time));
+    public static BatchProcessor For(string scope, BatchSettings settings, Func<IReadOnlyList<JsonObject>, CancellationToken, Task> send, TimeProvider time)
+    {
+        // A configuration changed or removed leaves its processor behind: forget those idle and empty for 30 minutes.
+        foreach (var (key, processor) in Processors)
+        {
+            if (key != scope && processor.IdleAndEmptyFor(time.GetUtcNow()) > TimeSpan.FromMinutes(30))
+            {
+                Processors.TryRemove(new KeyValuePair<string, BatchProcessor>(key, processor));
+                processor.Dispose();
+            }
+        }
+        return Processors.GetOrAdd(scope, _ => new BatchProcessor(settings, send, time));
+    }
+
+    /// <summary>How long since the last entry when nothing is buffered; zero while something is.</summary>
+    private TimeSpan IdleAndEmptyFor(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            return _buffer.Count == 0 ? now - _last : TimeSpan.Zero;
+        }
+    }
 
     /// <summary>Entries buffered or being sent by every processor of <paramref name="plugin"/>.</summary>
     public static long PendingOf(string plugin) => Pending.TryGetValue(plugin, out var counter) ? Interlocked.Read(ref counter.Value) : 0;
@@ -53,6 +74,10 @@ public sealed class BatchProcessor : IDisposable
         }
         if (_settings.BatchMaxSize == 1)
         {
+            lock (_lock)
+            {
+                _last = _time.GetUtcNow();
+            }
             _ = SendAsync([entry]);
             return;
         }

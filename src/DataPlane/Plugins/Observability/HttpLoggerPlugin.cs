@@ -74,7 +74,7 @@ public sealed class HttpLoggerPlugin : ProxyPlugin
     /// <summary>Reads the request body now, when the entry is to carry it (it is forwarded whole all the same).</summary>
     public override async ValueTask<bool> OnRequestAsync(PluginContext context)
     {
-        if (_includeRequestBody && (_requestBodyWhen?.Matches(context.Request) ?? true) && HasBody(context.Http.Request))
+        if (_includeRequestBody && (_requestBodyWhen?.Matches(context.Request) ?? true) && BufferedBody.HasBody(context.Http.Request))
         {
             var cap = Math.Clamp(_maxRequestBody, 1024 * 1024, 64L * 1024 * 1024);
             context.Http.Items[this] = await BufferedBody.ReadAsync(context.Http, cap);
@@ -110,8 +110,6 @@ public sealed class HttpLoggerPlugin : ProxyPlugin
         }
         _processor.Push(entry, _maxPending);
     }
-
-    private static bool HasBody(HttpRequest request) => request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
 
     private async Task SendAsync(IReadOnlyList<JsonObject> entries, CancellationToken cancellationToken)
     {

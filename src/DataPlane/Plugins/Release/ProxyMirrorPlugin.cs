@@ -23,7 +23,11 @@ public sealed class ProxyMirrorPlugin : ProxyPlugin
         Timeout = TimeSpan.FromSeconds(60),
     };
 
-    private readonly Uri _host;
+    /// <summary>Copies in flight at most, per process: past it a request is not mirrored rather than queued.</summary>
+    private const int MaxSending = 256;
+    private static readonly SemaphoreSlim Sending = new(MaxSending);
+
+    private readonly string _authority;
     private readonly string? _path;
     private readonly bool _prefix;
     private readonly double _ratio;
@@ -32,8 +36,8 @@ public sealed class ProxyMirrorPlugin : ProxyPlugin
     {
         var host = config["host"]!.GetValue<string>();
         // grpc(s):// hosts are reached over HTTP/2 (h2c or TLS), as gRPC is.
-        _host = new Uri(host.StartsWith("grpcs://", StringComparison.Ordinal) ? "https://" + host[8..]
-            : host.StartsWith("grpc://", StringComparison.Ordinal) ? "http://" + host[7..] : host);
+        _authority = new Uri(host.StartsWith("grpcs://", StringComparison.Ordinal) ? "https://" + host[8..]
+            : host.StartsWith("grpc://", StringComparison.Ordinal) ? "http://" + host[7..] : host).GetLeftPart(UriPartial.Authority);
         _path = Text(config, "path");
         _prefix = Text(config, "path_concat_mode") == "prefix";
         _ratio = config["sample_ratio"]?.GetValue<double>() ?? 1;
@@ -48,20 +52,41 @@ public sealed class ProxyMirrorPlugin : ProxyPlugin
         {
             return true;
         }
+        if (!Sending.Wait(0))
+        {
+            PluginDiagnostics.Warn(Name, "busy", $"{MaxSending} copies are still being sent: this request is not mirrored");
+            return true;
+        }
+        var handedOver = false;
+        try
+        {
+            handedOver = await MirrorAsync(context);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                Sending.Release();
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Builds the copy and starts sending it; false when there is nothing to send.</summary>
+    private async ValueTask<bool> MirrorAsync(PluginContext context)
+    {
         var request = context.Http.Request;
         byte[]? body = null;
-        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        if (BufferedBody.HasBody(request))
         {
             body = await BufferedBody.ReadAsync(context.Http, MaxMirroredBody);
             if (body is null)
             {
                 PluginDiagnostics.Warn(Name, "size", $"a request body over {MaxMirroredBody} bytes is not mirrored");
-                return true;
+                return false;
             }
         }
-        var path = request.Path.Value ?? "/";
-        var target = _path is null ? path : _prefix ? _path + path : _path;
-        var mirror = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_host, target + request.QueryString.Value))
+        var mirror = new HttpRequestMessage(new HttpMethod(request.Method), Target(_authority, _path, _prefix, request.Path, request.QueryString))
         {
             Version = Grpc ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -85,6 +110,17 @@ public sealed class ProxyMirrorPlugin : ProxyPlugin
         return true;
     }
 
+    /// <summary>
+    /// Where the copy goes: the mirror's own scheme, host and port, then the path (the request's, <c>path</c>, or
+    /// <c>path</c> before the request's) and the query. A request path such as <c>//other.host/x</c> stays a path.
+    /// </summary>
+    internal static Uri Target(string authority, string? path, bool prefix, PathString requestPath, QueryString query)
+    {
+        var own = requestPath.ToUriComponent();
+        return new Uri(authority + (path is null ? own : prefix ? path + own : path) + query.ToUriComponent());
+    }
+
+    /// <summary>Sends a copy and drops the answer; never throws (a copy's failure is the mirror's business only).</summary>
     private async Task SendAsync(HttpRequestMessage mirror)
     {
         try
@@ -94,9 +130,13 @@ public sealed class ProxyMirrorPlugin : ProxyPlugin
             {
             }
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException)
+        catch (Exception e)
         {
-            PluginDiagnostics.Warn(Name, "send", $"mirroring to {_host} failed: {e.Message}");
+            PluginDiagnostics.Warn(Name, "send", $"mirroring to {_authority} failed: {e.Message}");
+        }
+        finally
+        {
+            Sending.Release();
         }
     }
 }

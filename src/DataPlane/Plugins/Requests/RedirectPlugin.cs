@@ -70,12 +70,19 @@ public sealed partial class RedirectPlugin : ProxyPlugin
         else
         {
             var path = request.Path.Value ?? "/";
-            var match = _regex!.Match(path);
-            if (!match.Success)
+            try
             {
-                return ValueTask.FromResult(true);
+                var match = _regex!.Match(path);
+                if (!match.Success)
+                {
+                    return ValueTask.FromResult(true);
+                }
+                location = string.Concat(path.AsSpan(0, match.Index), match.Result(_replacement!), path.AsSpan(match.Index + match.Length));
             }
-            location = string.Concat(path.AsSpan(0, match.Index), match.Result(_replacement!), path.AsSpan(match.Index + match.Length));
+            catch (RegexMatchTimeoutException)
+            {
+                return ValueTask.FromResult(true); // as a path that does not match: the request goes on
+            }
         }
         if (_appendQuery && query is not null)
         {

@@ -42,8 +42,7 @@ public sealed class RequestValidationPlugin : ProxyPlugin
         {
             return true;
         }
-        var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
-        if (!hasBody || request.Headers.ContentType.Count > 1 || await BufferedBody.ReadAsync(context.Http, _maxBody) is not { } bytes)
+        if (!BufferedBody.HasBody(request) || request.Headers.ContentType.Count > 1 || await BufferedBody.ReadAsync(context.Http, _maxBody) is not { } bytes)
         {
             return await RefuseAsync(context, null);
         }

@@ -38,10 +38,17 @@ public sealed class UaRestrictionPlugin : ProxyPlugin
             var value = agent?.Trim() ?? "";
             foreach (var pattern in _patterns)
             {
-                if (pattern.IsMatch(value))
+                try
                 {
-                    anyMatches = true;
-                    break;
+                    if (pattern.IsMatch(value))
+                    {
+                        anyMatches = true;
+                        break;
+                    }
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    return RespondAsync(context, 403, _refusal); // a User-Agent built to stall the pattern is refused
                 }
             }
         }

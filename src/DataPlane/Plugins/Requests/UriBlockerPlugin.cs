@@ -27,6 +27,15 @@ public sealed class UriBlockerPlugin : ProxyPlugin
     {
         var request = context.Http.Request;
         var uri = request.QueryString.HasValue ? request.Path.Value + request.QueryString.Value : request.Path.Value ?? "/";
-        return _rules.IsMatch(uri) ? RespondAsync(context, _rejectedCode, _rejectedBody) : ValueTask.FromResult(true);
+        bool blocked;
+        try
+        {
+            blocked = _rules.IsMatch(uri);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            blocked = true; // a URI built to stall the rules is refused
+        }
+        return blocked ? RespondAsync(context, _rejectedCode, _rejectedBody) : ValueTask.FromResult(true);
     }
 }
