@@ -95,4 +95,4 @@ fi
 cat > .test-env <<ENV
 export OG_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=og_test;Password=$pw;Database=og_test"
 ENV
-echo "test-deps: PostgreSQL $pg_version on port $pg_port ready; s3rver, Chromium, playwright-core and docker-compose installed"
+echo "test-deps: PostgreSQL $pg_version on port $pg_port ready; redis-server, s3rver, Chromium, playwright-core and docker-compose installed"

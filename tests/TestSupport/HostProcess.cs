@@ -20,6 +20,40 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Registers a process the tests started (also s3rver), so that a failed test cannot leak it.</summary>
     public static void Track(Process process) => Started[process.Id] = process;
 
+    /// <summary>
+    /// Starts a server the tests need (s3rver, redis-server), tracked and its output drained, and waits until
+    /// <paramref name="ready"/> holds (30 s at most); throws, naming <paramref name="what"/>, when it exits or does not get ready.
+    /// </summary>
+    public static async Task<Process> StartServerAsync(ProcessStartInfo info, string what, Func<Task<bool>> ready)
+    {
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"{what} did not start: run scripts/test-deps.sh");
+        Track(process);
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{what} exited with {process.ExitCode}");
+            }
+            try
+            {
+                if (await ready())
+                {
+                    return process;
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{what} did not answer within 30 s");
+    }
+
     /// <summary>SIGKILLs a server the tests started (an outage), waits for it to go, and forgets it.</summary>
     public static void Kill(ref Process? process)
     {

@@ -85,32 +85,8 @@ public sealed class RedisProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start: run scripts/test-deps.sh");
-        HostProcess.Track(_process);
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode}");
-            }
-            try
-            {
-                if ((await CommandAsync("PING")).Contains("PONG", StringComparison.Ordinal) || _password is not null)
-                {
-                    return;
-                }
-            }
-            catch (SocketException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("redis-server did not answer within 30 s");
+        _process = await HostProcess.StartServerAsync(info, "redis-server",
+            async () => (await CommandAsync("PING")) is var reply && (reply.Contains("PONG", StringComparison.Ordinal) || _password is not null));
     }
 
     /// <summary>Sends one command in Redis's inline protocol and returns the raw reply (for checks and set-up).</summary>

@@ -76,31 +76,12 @@ public sealed class S3rverProcess : IAsyncDisposable
             info.ArgumentList.Add("--configure-bucket");
             info.ArgumentList.Add(bucket);
         }
-        _process = Process.Start(info)!;
-        HostProcess.Track(_process);
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        _process = await HostProcess.StartServerAsync(info, "s3rver", async () =>
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"s3rver exited with {_process.ExitCode}");
-            }
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", Port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-        throw new TimeoutException("s3rver did not listen within 30 s");
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", Port);
+            return true;
+        });
     }
 
     /// <summary>SIGKILL the server (an outage); <see cref="StartAsync"/> brings it back with the same data.</summary>
