@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -42,6 +43,12 @@ public sealed partial class VarTemplate
         }
         return new VarTemplate([.. parts]);
     }
+
+    /// <summary>
+    /// A map of header values (fault-injection's and mocking's): each value a template, a number as its text.
+    /// </summary>
+    public static (string Name, VarTemplate Value)[] Headers(JsonObject? headers) =>
+        (headers ?? []).Select(h => (h.Key, Parse(h.Value is JsonValue v && v.TryGetValue<string>(out var text) ? text : h.Value!.ToJsonString()))).ToArray();
 
     /// <summary>True when there is no variable in it (APISIX then leaves the text as it is, resolving nothing).</summary>
     public bool IsConstant => _parts.Length == 1 && _parts[0].Variable is null;

@@ -59,11 +59,9 @@ public sealed class ProxyMiddleware(
                     return;
                 }
                 chain = ran;
-                if (chain.NeedsResponseBytes && plugins.ResponseBytes is null)
+                if (chain.NeedsResponseBytes)
                 {
-                    // The consumer brought a plugin that reads the response's size.
-                    plugins.ResponseBytes = new CountingStream(context.Response.Body);
-                    context.Response.Body = plugins.ResponseBytes;
+                    CountResponseBytes(context, plugins); // the consumer brought a plugin that reads the response's size
                 }
             }
             var upstream = plugins?.UpstreamOverride;
@@ -159,10 +157,19 @@ public sealed class ProxyMiddleware(
         var plugins = new PluginContext(context, route, config.Consumers) { Upstreams = config.Upstreams, StartTimestamp = started };
         if (routeChain?.NeedsResponseBytes == true || config.GlobalsNeedResponseBytes)
         {
+            CountResponseBytes(context, plugins);
+        }
+        return plugins;
+    }
+
+    /// <summary>Counts the response body's bytes from here on (below any compression), once per request.</summary>
+    private static void CountResponseBytes(HttpContext context, PluginContext plugins)
+    {
+        if (plugins.ResponseBytes is null)
+        {
             plugins.ResponseBytes = new CountingStream(context.Response.Body);
             context.Response.Body = plugins.ResponseBytes;
         }
-        return plugins;
     }
 
     /// <summary>Passive checks judge the node by this response: connect failures, timeouts, unhealthy statuses.</summary>

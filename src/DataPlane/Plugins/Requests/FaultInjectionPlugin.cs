@@ -15,7 +15,7 @@ public sealed class FaultInjectionPlugin : ProxyPlugin
     private readonly Fault? _delay;
     private readonly int _status;
     private readonly VarTemplate? _body;
-    private readonly (string Name, VarTemplate? Template, string Constant)[] _headers;
+    private readonly (string Name, VarTemplate Value)[] _headers;
     private readonly TimeSpan _duration;
     private readonly TimeProvider _time;
 
@@ -26,9 +26,7 @@ public sealed class FaultInjectionPlugin : ProxyPlugin
             _abort = Fault.Of(abort);
             _status = abort["http_status"]!.GetValue<int>();
             _body = abort["body"] is JsonValue body ? VarTemplate.Parse(body.GetValue<string>()) : null;
-            _headers = (abort["headers"] as JsonObject ?? []).Select(h => h.Value is JsonValue v && v.TryGetValue<string>(out var text)
-                ? (h.Key, VarTemplate.Parse(text), "")
-                : (h.Key, (VarTemplate?)null, h.Value!.ToJsonString())).ToArray();
+            _headers = VarTemplate.Headers(abort["headers"] as JsonObject);
         }
         else
         {
@@ -61,9 +59,9 @@ public sealed class FaultInjectionPlugin : ProxyPlugin
         }
         var response = context.Http.Response;
         response.StatusCode = _status;
-        foreach (var (name, template, constant) in _headers)
+        foreach (var (name, value) in _headers)
         {
-            response.Headers[name] = template is null ? constant : template.Resolve(context).Text;
+            response.Headers[name] = value.Resolve(context).Text;
         }
         if (_body is not null)
         {

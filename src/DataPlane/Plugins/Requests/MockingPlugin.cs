@@ -16,7 +16,7 @@ public sealed class MockingPlugin : ProxyPlugin
     private readonly VarTemplate? _example;
     private readonly JsonObject? _schema;
     private readonly bool _mockHeader;
-    private readonly (string Name, VarTemplate? Template, string Constant)[] _headers;
+    private readonly (string Name, VarTemplate Value)[] _headers;
     private readonly TimeSpan _delay;
     private readonly TimeProvider _time;
 
@@ -27,9 +27,7 @@ public sealed class MockingPlugin : ProxyPlugin
         _example = config["response_example"] is JsonValue example ? VarTemplate.Parse(example.GetValue<string>()) : null;
         _schema = config["response_schema"] as JsonObject;
         _mockHeader = config["with_mock_header"]?.GetValue<bool>() ?? true;
-        _headers = (config["response_headers"] as JsonObject ?? []).Select(h => h.Value is JsonValue v && v.TryGetValue<string>(out var text)
-            ? (h.Key, VarTemplate.Parse(text), "")
-            : (h.Key, (VarTemplate?)null, h.Value!.ToJsonString())).ToArray();
+        _headers = VarTemplate.Headers(config["response_headers"] as JsonObject);
         _delay = TimeSpan.FromSeconds(Math.Max(0, config["delay"]?.GetValue<int>() ?? 0));
         _time = time;
     }
@@ -55,9 +53,9 @@ public sealed class MockingPlugin : ProxyPlugin
         {
             response.Headers["x-mock-by"] = $"OrleansGateway/{Version}";
         }
-        foreach (var (name, template, constant) in _headers)
+        foreach (var (name, value) in _headers)
         {
-            response.Headers.Append(name, template is null ? constant : template.Resolve(context).Text);
+            response.Headers.Append(name, value.Resolve(context).Text);
         }
         await response.WriteAsync(body);
         return false;
