@@ -29,6 +29,9 @@ public sealed record GatewayConfig
     /// <summary><c>deployment.admin.https_admin</c> and <c>admin_api_mtls</c>: the Admin API over HTTPS; null for HTTP.</summary>
     public Certificates.AdminHttpsConfig? AdminHttps { get; init; }
 
+    /// <summary><c>deployment.admin.audit</c>: how much audit log and history each gateway group keeps.</summary>
+    public AuditConfig Audit { get; init; } = new();
+
     /// <summary><c>deployment.admin.dashboard</c>: the Orleans dashboard under <c>/dashboard/</c>.</summary>
     public DashboardConfig Dashboard { get; init; } = new();
 
@@ -85,6 +88,21 @@ public sealed record GatewayConfig
 
 /// <summary>One entry of <c>deployment.admin.admin_key</c>.</summary>
 public sealed record AdminKey(string Name, string Key, string Role);
+
+/// <summary>
+/// <c>deployment.admin.audit</c>: each group's audit log and history keep at most <see cref="MaxVersions"/> versions
+/// and nothing older than <see cref="MaxAge"/> (zero: no age limit).
+/// </summary>
+public sealed record AuditConfig(int MaxVersions = 10_000, TimeSpan MaxAge = default)
+{
+    /// <summary>The default age limit: 90 days.</summary>
+    public static readonly TimeSpan DefaultMaxAge = TimeSpan.FromDays(90);
+
+    /// <summary>Defaults: 10,000 versions and 90 days.</summary>
+    public AuditConfig() : this(10_000, DefaultMaxAge)
+    {
+    }
+}
 
 /// <summary><c>deployment.orleans</c>: cluster identity, ports, gateways for clients, PostgreSQL.</summary>
 public sealed record OrleansConfig

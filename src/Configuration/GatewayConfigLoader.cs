@@ -82,6 +82,7 @@ public static class GatewayConfigLoader
             AdminHttps = AdminHttps(r),
             AdminMaxBodyBytes = r.Int("deployment:admin:max_body_bytes", 32 * 1024 * 1024, 1024, int.MaxValue),
             AdminCors = r.Bool("deployment:admin:enable_admin_cors", true),
+            Audit = Audit(r),
             Dashboard = DashboardConfig.Read(r),
             NodeListeners = NodeListeners(r),
             Control = new IPEndPoint(r.Ip("apisix:control:ip", "127.0.0.1"), r.Int("apisix:control:port", 9090, 1, 65535)),
@@ -172,6 +173,27 @@ public static class GatewayConfigLoader
             keys.Add(new AdminKey(r.OptionalString($"{path}:name") ?? $"key{keys.Count + 1}", key, role));
         }
         return keys;
+    }
+
+    private static AuditConfig Audit(ConfigReader r)
+    {
+        const string p = "deployment:admin:audit:";
+        var versions = r.Int(p + "max_versions", 10_000, 100, 100_000_000);
+        var age = AuditConfig.DefaultMaxAge;
+        if (r.OptionalString(p + "max_age") is { } raw)
+        {
+            var text = raw.Trim();
+            var days = text.EndsWith('d') && int.TryParse(text[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : (int?)null;
+            if (days is { } n)
+            {
+                age = TimeSpan.FromDays(n);
+            }
+            else if (!DurationParser.TryParse(text, out age))
+            {
+                throw ConfigReader.Invalid(p + "max_age", raw, "expected a duration such as 90d, 720h or 0 (no age limit)");
+            }
+        }
+        return new AuditConfig(versions, age);
     }
 
     private static FallbackCpConfig FallbackCp(ConfigReader r)

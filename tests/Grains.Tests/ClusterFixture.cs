@@ -68,6 +68,8 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<SqliteGroupStore>();
             silo.Services.AddSingleton<IGroupStore>(sp => new FaultyGroupStore(sp.GetRequiredService<SqliteGroupStore>()));
             silo.Services.AddSingleton(TimeProvider.System);
+            // A short history, so that a test can outgrow it.
+            silo.Services.Configure<OrleansGateway.Grains.Groups.GatewayGroupOptions>(o => o.HistoryMaxVersions = 200);
             silo.Services.AddMetrics();
             silo.Services.AddSingleton<ControlPlaneMetrics>();
             silo.AddActivityPropagation();

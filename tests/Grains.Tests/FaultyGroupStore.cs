@@ -1,3 +1,4 @@
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Grains.Storage;
 
@@ -65,7 +66,12 @@ public sealed class FaultyGroupStore(IGroupStore inner) : IGroupStore
     public Task<GroupRecord?> LoadGroupAsync(string group, CancellationToken cancellationToken) => inner.LoadGroupAsync(group, cancellationToken);
     public Task<IReadOnlyList<StoredResource>> LoadResourcesAsync(string group, CancellationToken cancellationToken) => inner.LoadResourcesAsync(group, cancellationToken);
     public Task<IReadOnlyList<ChangeRecord>> LoadRecentChangesAsync(string group, int limit, CancellationToken cancellationToken) => inner.LoadRecentChangesAsync(group, limit, cancellationToken);
-    public Task<bool> CreateGroupAsync(GroupRecord group, CancellationToken cancellationToken) => inner.CreateGroupAsync(group, cancellationToken);
+    public Task<bool> CreateGroupAsync(GroupRecord group, AuditEntry? created, CancellationToken cancellationToken) => inner.CreateGroupAsync(group, created, cancellationToken);
+    public Task<(long Total, IReadOnlyList<AuditEntry> List)> LoadAuditAsync(string group, AuditQuery query, CancellationToken cancellationToken) => inner.LoadAuditAsync(group, query, cancellationToken);
+    public Task<HistoryCoverage> LoadCoverageAsync(string group, long after, long upTo, CancellationToken cancellationToken) => inner.LoadCoverageAsync(group, after, upTo, cancellationToken);
+    public Task<IReadOnlyList<HistoryRecord>> LoadNetChangesAsync(string group, long after, long upTo, CancellationToken cancellationToken) => inner.LoadNetChangesAsync(group, after, upTo, cancellationToken);
+    public Task<IReadOnlyList<HistoryRecord>> LoadConfigChangesAsync(string group, long after, CancellationToken cancellationToken) => inner.LoadConfigChangesAsync(group, after, cancellationToken);
+    public Task<int> PruneHistoryAsync(string group, long beforeVersion, long olderThan, CancellationToken cancellationToken) => inner.PruneHistoryAsync(group, beforeVersion, olderThan, cancellationToken);
     public Task DeleteGroupAsync(string group, CancellationToken cancellationToken) => inner.DeleteGroupAsync(group, cancellationToken);
     public Task<IReadOnlyList<GroupRecord>> ListGroupsAsync(CancellationToken cancellationToken) => inner.ListGroupsAsync(cancellationToken);
 }

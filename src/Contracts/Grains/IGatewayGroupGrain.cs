@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 
 namespace OrleansGateway.Contracts.Grains;
@@ -101,6 +102,29 @@ public interface IGatewayGroupGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Restore")]
     Task<AdminResult> Restore(string resourcesJson, string configJson, long fromSnapshotVersion);
+
+    /// <summary>A page of the audit log (every accepted write: version, time, admin key name, client, what), newest first.</summary>
+    [ReadOnly, AlwaysInterleave, Alias("GetAudit")]
+    Task<AuditPage> GetAudit(AuditQuery query);
+
+    /// <summary>
+    /// The resources added, removed and changed from version <paramref name="from"/> to <paramref name="to"/> (the
+    /// current version when null), from the retained history, secrets masked; at most <paramref name="limit"/> per
+    /// list. 410 when the history no longer reaches <paramref name="from"/>.
+    /// </summary>
+    [ReadOnly, AlwaysInterleave, Alias("Diff")]
+    Task<HistoryResult> Diff(long from, long? to, int limit);
+
+    /// <summary>The diff from a snapshot's content (<paramref name="resourcesJson"/>, <paramref name="configJson"/>) to the live group.</summary>
+    [ReadOnly, Alias("DiffWithSnapshot")]
+    Task<HistoryResult> DiffWithSnapshot(string resourcesJson, string configJson, long snapshotVersion, int limit);
+
+    /// <summary>
+    /// Writes version <paramref name="to"/>'s content (resources and instance configuration, the current keyring kept)
+    /// as one new version, audited; 410 when the retained history no longer reaches it.
+    /// </summary>
+    [Alias("Rollback")]
+    Task<AdminResult> Rollback(long to);
 
     /// <summary>The instance configuration (<c>keyring</c>, <c>discovery</c>).</summary>
     [ReadOnly, Alias("GetConfig")]

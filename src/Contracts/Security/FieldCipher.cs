@@ -34,6 +34,19 @@ public sealed class FieldCipher
     /// <summary>How many keys the keyring holds.</summary>
     public int KeyCount => _keys.Length;
 
+    private FieldCipher(byte[][] keys, bool encrypts)
+    {
+        _keys = keys;
+        Encrypts = encrypts;
+    }
+
+    /// <summary>
+    /// A cipher that opens what any of <paramref name="ciphers"/> opens (null when there are none), and seals with the
+    /// first one's key.
+    /// </summary>
+    public static FieldCipher? Combined(IReadOnlyList<FieldCipher> ciphers) =>
+        ciphers.Count == 0 ? null : new FieldCipher(ciphers.SelectMany(c => c._keys).ToArray(), ciphers[0].Encrypts);
+
     /// <summary>The cipher of an instance configuration, or null when it has no keyring.</summary>
     public static FieldCipher? FromConfig(string? configJson)
     {

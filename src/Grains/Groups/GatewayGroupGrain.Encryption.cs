@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Contracts.Security;
 using OrleansGateway.Grains.Storage;
@@ -98,7 +99,7 @@ public sealed partial class GatewayGroupGrain
     /// Commits a new instance configuration and, when its encryption settings differ, every secret re-encrypted for
     /// it: one version, which data planes load whole (its change says the configuration changed).
     /// </summary>
-    private async Task<AdminResult> CommitConfigAsync(string configJson)
+    private async Task<AdminResult> CommitConfigAsync(string configJson, string? detail = null)
     {
         var group = _group!;
         var previous = group.Version;
@@ -114,7 +115,10 @@ public sealed partial class GatewayGroupGrain
         }
         var changes = upserts.Select(u => new ChangeRecord(version, ChangeKind.Upsert, u.Kind, u.Id))
             .Append(new ChangeRecord(version, ChangeKind.Config, ResourceKind.Route, "")).ToList();
-        var (outcome, committed) = await CommitAsync(upserts, [], changes, configJson: configJson);
+        // Secrets sealed again are not a change of the resources: the history records the configuration only (what a
+        // resource held before opens with the keyrings the configuration's history holds).
+        var audit = NewAudit(version, AuditOperations.Config, null, null, 0, detail ?? (rekey ? $"keyring changed; {upserts.Count} resources sealed again" : null));
+        var (outcome, committed) = await CommitAsync(upserts, [], changes, audit, [new HistoryRecord(version, null, "", group.ConfigJson, configJson)], configJson: configJson);
         if (outcome != CommitOutcome.Committed)
         {
             return Failure(outcome);
@@ -140,7 +144,7 @@ public sealed partial class GatewayGroupGrain
             return;
         }
         // Its configuration as it is, given a new group's encryption settings (it names no keyring).
-        var result = await CommitConfigAsync(KeepKeyring(_group.ConfigJson, NewConfigJson()));
+        var result = await CommitConfigAsync(KeepKeyring(_group.ConfigJson, NewConfigJson()), "generated a keyring for a group that had none");
         if (result.Error is not null)
         {
             logger.LogWarning("Could not give gateway group {Group} a keyring ({Error}); its secrets stay as they are until it has one", GroupId, result.Error);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Contracts.Security;
 using OrleansGateway.Contracts.Validation;
@@ -51,17 +52,30 @@ public sealed partial class GatewayGroupGrain
     public Task<AdminResult> ReplaceAll(string body) => ReplaceAll(body, force: false);
 
     public Task<AdminResult> ReplaceAll(string body, bool force) =>
-        TracedAsync("replace", null, null, () => ExclusiveAsync(() => ReplaceAsync(body, configJson: null, restoredFrom: null, force)));
+        TracedAsync("replace", null, null, () => ExclusiveAsync(() =>
+            ReplaceAsync(body, configJson: null, new Replacement(AuditOperations.Import, null, AllowDangling: force, CheckConfVersion: true))));
 
     // A snapshot holds what the group held, references left dangling by a forced delete included.
-    public Task<AdminResult> Restore(string resourcesJson, string configJson, long fromSnapshotVersion) =>
-        TracedAsync("restore", null, null, () => ExclusiveAsync(() => ReplaceAsync(resourcesJson, configJson, fromSnapshotVersion, allowDangling: true)));
+    public Task<AdminResult> Restore(string resourcesJson, string configJson, long fromSnapshotVersion)
+    {
+        var operation = AuditActor.RestoreOperation();
+        return TracedAsync("restore", null, null, () => ExclusiveAsync(() => ReplaceAsync(resourcesJson, configJson,
+            new Replacement(operation, $"from snapshot version {fromSnapshotVersion}", AllowDangling: true, CheckConfVersion: false))));
+    }
+
+    /// <summary>
+    /// How a whole-group replacement is recorded (<see cref="Operation"/>, <see cref="Detail"/>) and checked: dangling
+    /// references allowed (a restored state holds those a forced delete left), a bulk import's conf_version checked;
+    /// <see cref="OpenWith"/> opens its sealed secrets when the keyring it names cannot (a rollback's, sealed with keys
+    /// since retired).
+    /// </summary>
+    private sealed record Replacement(string Operation, string? Detail, bool AllowDangling, bool CheckConfVersion, FieldCipher? OpenWith = null);
 
     /// <summary>
     /// Replaces every resource (and, for a restore, the instance configuration) in one new version. A bulk import's
     /// <c>&lt;kind&gt;_conf_version</c> lower than the group's version is refused as stale; a restore ignores it.
     /// </summary>
-    private async Task<AdminResult> ReplaceAsync(string body, string? configJson, long? restoredFrom, bool allowDangling)
+    private async Task<AdminResult> ReplaceAsync(string body, string? configJson, Replacement how)
     {
         if (_group is null)
         {
@@ -83,24 +97,28 @@ public sealed partial class GatewayGroupGrain
         // Secrets are validated in clear: encrypted ones are opened with the keyring they were sealed with (a
         // restore's own, else this group's), and sealed again with the group's keyring as they are stored.
         var cipher = configJson is null ? Cipher : FieldCipher.FromConfig(configJson);
-        if (OpenSecrets(json, cipher) is { } secretError)
+        if (OpenSecrets(json, how.OpenWith ?? cipher) is { } secretError)
         {
             return AdminResult.Fail(400, secretError, _group.Version);
         }
-        var set = BulkConfig.Read(json, allowDangling, out var error);
+        var set = BulkConfig.Read(json, how.AllowDangling, out var error);
         if (set is null)
         {
             return AdminResult.Fail(400, error!, _group.Version);
         }
-        if (restoredFrom is null && set.HighestConfVersion is { } conf && conf < _group.Version)
+        if (how.CheckConfVersion && set.HighestConfVersion is { } conf && conf < _group.Version)
         {
             return AdminResult.Fail(409, $"stale configuration: conf_version {conf} is lower than the group's version {_group.Version}", _group.Version);
         }
         var previous = _group.Version;
         var version = previous + 1;
         var now = Now;
+        var unchanged = UnchangedByReplace(set.Items, cipher);
         var stored = set.Items.Select(item => ToStored(item, version, now, cipher)).ToList();
-        var (outcome, _) = await CommitAsync(stored, [], [new ChangeRecord(version, ChangeKind.Reset, ResourceKind.Route, "*")], replaceAll: true, configJson: configJson);
+        var history = HistoryOfReplace(stored, unchanged, version, configJson);
+        var audit = NewAudit(version, how.Operation, null, null, history.Count(h => h.Kind is not null), how.Detail);
+        var (outcome, _) = await CommitAsync(stored, [], [new ChangeRecord(version, ChangeKind.Reset, ResourceKind.Route, "*")], audit, history,
+            replaceAll: true, configJson: configJson);
         if (outcome != CommitOutcome.Committed)
         {
             return Failure(outcome);
@@ -110,16 +128,16 @@ public sealed partial class GatewayGroupGrain
         {
             _resources.Upsert(resource, item.References, item.Credentials);
         }
-        if (restoredFrom is { } from)
-        {
-            logger.LogWarning("Restored gateway group {Group} from snapshot version {Snapshot}: {Count} resources, now at version {Version}", GroupId, from, stored.Count, version);
-        }
-        else
+        if (how.Operation == AuditOperations.Import)
         {
             logger.LogInformation("Replaced gateway group {Group} with {Count} resources at version {Version}", GroupId, stored.Count, version);
         }
+        else
+        {
+            logger.LogWarning("Gateway group {Group}: {Operation} {Detail}: {Count} resources, now at version {Version}", GroupId, how.Operation, how.Detail, stored.Count, version);
+        }
         Publish(version, previous, reset: true, Activity.Current?.Context ?? default, delta: null);
-        HeapTrim.After(stored.Count, restoredFrom is null ? "a bulk import" : "a restore", logger);
+        HeapTrim.After(stored.Count, "a " + how.Operation, logger);
         return new AdminResult(200, null, null, version);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Contracts.Security;
 using OrleansGateway.Contracts.Validation;
@@ -157,7 +158,7 @@ public sealed partial class GatewayGroupGrain
         }
         var version = ++_assigned;
         _resources.Remove(key);
-        var outcome = await Enqueue(version, key, upsert: null);
+        var outcome = await Enqueue(version, key, upsert: null, AuditOperations.Delete, existing.Json);
         return outcome == CommitOutcome.Committed ? AdminResult.Ok(existing with { ModifiedIndex = version }, version) : Failure(outcome);
     }
 
@@ -254,7 +255,8 @@ public sealed partial class GatewayGroupGrain
         value["update_time"] = updateTime ?? now;
         var stored = new StoredResource(kind, id, value.ToJsonString(), existing?.CreatedIndex ?? version, version);
         _resources.Upsert(stored, references, credentials);
-        var outcome = await Enqueue(version, new ResourceKey(kind, id), stored);
+        var operation = patched is not null ? AuditOperations.Patch : existing is null ? AuditOperations.Create : AuditOperations.Update;
+        var outcome = await Enqueue(version, new ResourceKey(kind, id), stored, operation, existing?.Json);
         return outcome == CommitOutcome.Committed ? AdminResult.Ok(stored, version, created: existing is null) : Failure(outcome);
     }
 

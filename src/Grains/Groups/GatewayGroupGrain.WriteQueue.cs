@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Grains.Observability;
 using OrleansGateway.Grains.Storage;
@@ -25,8 +26,14 @@ public sealed partial class GatewayGroupGrain
     /// <summary>The highest version handed out; the committed one is <c>_group.Version</c>.</summary>
     private long _assigned;
 
-    private sealed class PendingWrite(long version, ResourceKey key, StoredResource? upsert, ChangeKind change, ActivityContext trace)
+    private sealed class PendingWrite(long version, ResourceKey key, StoredResource? upsert, ChangeKind change, ActivityContext trace, AuditEntry audit, string? before)
     {
+        /// <summary>The write's audit entry (who, from where, what).</summary>
+        public AuditEntry Audit { get; } = audit;
+
+        /// <summary>The resource before and after the write, for diffs and rollbacks.</summary>
+        public HistoryRecord History { get; } = new(version, key.Kind, key.Id, before, upsert?.Json);
+
         /// <summary>The writer's span: the commit links to it, the change hint carries it to data planes.</summary>
         public ActivityContext Trace { get; } = trace;
 
@@ -46,10 +53,14 @@ public sealed partial class GatewayGroupGrain
         }
     }
 
-    /// <summary>Queues a write already applied to memory; completes when it is durable (or failed).</summary>
-    private Task<CommitOutcome> Enqueue(long version, ResourceKey key, StoredResource? upsert)
+    /// <summary>
+    /// Queues a write already applied to memory (<paramref name="before"/>: the resource's stored JSON before it);
+    /// completes when it is durable (or failed).
+    /// </summary>
+    private Task<CommitOutcome> Enqueue(long version, ResourceKey key, StoredResource? upsert, string operation, string? before)
     {
-        var write = new PendingWrite(version, key, upsert, upsert is null ? ChangeKind.Delete : ChangeKind.Upsert, Activity.Current?.Context ?? default);
+        var audit = NewAudit(version, operation, key.Kind, key.Id, 1);
+        var write = new PendingWrite(version, key, upsert, upsert is null ? ChangeKind.Delete : ChangeKind.Upsert, Activity.Current?.Context ?? default, audit, before);
         _pending.Add(write);
         if (_flushing is null || _flushing.IsCompleted)
         {
@@ -114,7 +125,8 @@ public sealed partial class GatewayGroupGrain
         var upserts = rows.Values.OfType<StoredResource>().ToList();
         var deletes = rows.Where(r => r.Value is null).Select(r => r.Key).ToList();
         var to = batch[^1].Version;
-        return new GroupCommit(GroupId, committed, to, now, upserts, deletes, batch.Select(w => w.Change).ToList(), false, null, PruneBefore(committed, to));
+        return new GroupCommit(GroupId, committed, to, now, upserts, deletes, batch.Select(w => w.Change).ToList(), false, null, PruneBefore(committed, to),
+            batch.Select(w => w.Audit).ToList(), batch.Select(w => w.History).ToList(), PruneHistoryBefore(committed, to));
     }
 
     private async Task ReloadAfterFailureAsync(Exception error, GroupCommit commit)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGateway.Contracts.Grains;
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Contracts.Security;
 using OrleansGateway.Contracts.Feed;
@@ -85,6 +86,7 @@ public sealed partial class GatewayGroupGrain(
         }
         _changes.Load(await store.LoadRecentChangesAsync(GroupId, _changes.Capacity, cancellationToken));
         metrics.GroupVersion(GroupId, _group.Version);
+        ArmHistoryPruning();
         logger.LogInformation("Loaded gateway group {Group} at version {Version} with {Count} resources", GroupId, _group.Version, _resources.Count);
         HeapTrim.After(_resources.Count, "loading the group", logger);
     }
@@ -93,7 +95,7 @@ public sealed partial class GatewayGroupGrain(
     {
         var now = Now;
         var record = new GroupRecord(GroupId, name ?? GroupId, description ?? "", 0, now, now, NewConfigJson());
-        var created = await store.CreateGroupAsync(record, cancellationToken);
+        var created = await store.CreateGroupAsync(record, NewAudit(0, AuditOperations.CreateGroup, null, null, 0), cancellationToken);
         await LoadAsync(cancellationToken);
         return created;
     }
@@ -136,6 +138,8 @@ public sealed partial class GatewayGroupGrain(
         _group = null;
         _resources.Clear();
         _changes.Load([]);
+        _historyTimer?.Dispose();
+        _historyTimer = null;
         metrics.GroupGone(GroupId);
         logger.LogInformation("Deleted gateway group {Group} at version {Version}", GroupId, info.Version);
         DeactivateOnIdle();
@@ -158,13 +162,16 @@ public sealed partial class GatewayGroupGrain(
         IReadOnlyList<StoredResource> upserts,
         IReadOnlyList<ResourceKey> deletes,
         IReadOnlyList<ChangeRecord> changes,
+        AuditEntry audit,
+        IReadOnlyList<HistoryRecord> history,
         bool replaceAll = false,
         string? configJson = null)
     {
         var group = _group!;
         var version = group.Version + 1;
         var now = Now;
-        var commit = new GroupCommit(GroupId, group.Version, version, now, upserts, deletes, changes, replaceAll, configJson, PruneBefore(group.Version, version));
+        var commit = new GroupCommit(GroupId, group.Version, version, now, upserts, deletes, changes, replaceAll, configJson, PruneBefore(group.Version, version),
+            [audit], history, PruneHistoryBefore(group.Version, version));
         var outcome = await TryCommitAsync(commit);
         if (outcome != CommitOutcome.Committed)
         {

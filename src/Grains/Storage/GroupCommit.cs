@@ -1,3 +1,4 @@
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 
 namespace OrleansGateway.Grains.Storage;
@@ -6,6 +7,8 @@ namespace OrleansGateway.Grains.Storage;
 /// One accepted write: move the group from <see cref="ExpectedVersion"/> to <see cref="NewVersion"/>, upsert and
 /// delete the named rows, append <see cref="Changes"/> and drop change log entries older than
 /// <see cref="PruneChangesBefore"/>. With <see cref="ReplaceAll"/> every existing resource row is deleted first.
+/// <see cref="Audit"/> (one entry per version) and <see cref="History"/> (each resource's value before and after) are
+/// appended in the same transaction; both drop their versions older than <see cref="PruneHistoryBefore"/>.
 /// </summary>
 public sealed record GroupCommit(
     string Group,
@@ -17,4 +20,7 @@ public sealed record GroupCommit(
     IReadOnlyList<ChangeRecord> Changes,
     bool ReplaceAll = false,
     string? ConfigJson = null,
-    long PruneChangesBefore = 0);
+    long PruneChangesBefore = 0,
+    IReadOnlyList<AuditEntry>? Audit = null,
+    IReadOnlyList<HistoryRecord>? History = null,
+    long PruneHistoryBefore = 0);

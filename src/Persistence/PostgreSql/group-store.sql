@@ -66,6 +66,93 @@ BEGIN
 END
 $$;
 
+-- The audit log: one row per version (who, from where, what), and each version's resources before and after, for
+-- diffs and rollbacks. Both are pruned together by version (retention by count and age), in og_commit_audited and
+-- by the group grain's timer.
+CREATE TABLE IF NOT EXISTS og_audit (
+    group_id  text     NOT NULL,
+    version   bigint   NOT NULL,
+    time      bigint   NOT NULL,
+    operation text     NOT NULL,
+    kind      smallint NULL,
+    id        text     NULL,
+    key_name  text     NOT NULL,
+    client    text     NULL,
+    resources integer  NOT NULL,
+    detail    text     NULL,
+    PRIMARY KEY (group_id, version)
+);
+CREATE INDEX IF NOT EXISTS og_audit_time ON og_audit (group_id, time);
+
+CREATE TABLE IF NOT EXISTS og_history (
+    group_id text     NOT NULL,
+    version  bigint   NOT NULL,
+    kind     smallint NOT NULL,
+    id       text     NOT NULL,
+    before   text     NULL,
+    after    text     NULL,
+    PRIMARY KEY (group_id, version, kind, id)
+);
+
+-- Drops the audit entries and history older than p_before, and those up to the newest version written before
+-- p_older_than (Unix ms; 0: no age limit). Returns how many audit entries went.
+CREATE OR REPLACE FUNCTION og_prune_history(p_group text, p_before bigint, p_older_than bigint)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    v_cut bigint := p_before;
+    v_aged bigint;
+    v_removed integer;
+BEGIN
+    IF p_older_than > 0 THEN
+        SELECT max(version) + 1 INTO v_aged FROM og_audit WHERE group_id = p_group AND time < p_older_than;
+        v_cut := GREATEST(v_cut, COALESCE(v_aged, 0));
+    END IF;
+    IF v_cut <= 0 THEN
+        RETURN 0;
+    END IF;
+    DELETE FROM og_audit WHERE group_id = p_group AND version < v_cut;
+    GET DIAGNOSTICS v_removed = ROW_COUNT;
+    DELETE FROM og_history WHERE group_id = p_group AND version < v_cut;
+    RETURN v_removed;
+END
+$$;
+
+-- og_commit plus the commit's audit entries and history, in the same transaction (og_commit stays for silos of the
+-- version before, during a rolling upgrade: their writes leave versions without audit entries, which diffs and
+-- rollbacks then refuse to cross).
+CREATE OR REPLACE FUNCTION og_commit_audited(
+    p_group text, p_expected bigint, p_new bigint, p_update_time bigint, p_config text,
+    p_replace_all boolean, p_prune_before bigint,
+    p_up_kinds smallint[], p_up_ids text[], p_up_values text[], p_up_created bigint[], p_up_modified bigint[],
+    p_del_kinds smallint[], p_del_ids text[],
+    p_ch_versions bigint[], p_ch_changes smallint[], p_ch_kinds smallint[], p_ch_ids text[],
+    p_au_versions bigint[], p_au_times bigint[], p_au_operations text[], p_au_kinds smallint[], p_au_ids text[],
+    p_au_keys text[], p_au_clients text[], p_au_resources integer[], p_au_details text[],
+    p_hi_versions bigint[], p_hi_kinds smallint[], p_hi_ids text[], p_hi_before text[], p_hi_after text[],
+    p_prune_history_before bigint)
+RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT og_commit(p_group, p_expected, p_new, p_update_time, p_config, p_replace_all, p_prune_before,
+                     p_up_kinds, p_up_ids, p_up_values, p_up_created, p_up_modified, p_del_kinds, p_del_ids,
+                     p_ch_versions, p_ch_changes, p_ch_kinds, p_ch_ids) THEN
+        RETURN false;
+    END IF;
+    INSERT INTO og_audit (group_id, version, time, operation, kind, id, key_name, client, resources, detail)
+    SELECT p_group, a.v, a.t, a.o, a.k, a.i, a.n, a.c, a.r, a.d
+      FROM unnest(p_au_versions, p_au_times, p_au_operations, p_au_kinds, p_au_ids, p_au_keys, p_au_clients,
+                  p_au_resources, p_au_details) AS a(v, t, o, k, i, n, c, r, d)
+    ON CONFLICT (group_id, version) DO NOTHING;
+    INSERT INTO og_history (group_id, version, kind, id, before, after)
+    SELECT p_group, h.v, h.k, h.i, h.b, h.a
+      FROM unnest(p_hi_versions, p_hi_kinds, p_hi_ids, p_hi_before, p_hi_after) AS h(v, k, i, b, a)
+    ON CONFLICT (group_id, version, kind, id) DO NOTHING;
+    IF p_prune_history_before > 0 THEN
+        PERFORM og_prune_history(p_group, p_prune_history_before, 0);
+    END IF;
+    RETURN true;
+END
+$$;
+
 -- The secret only silos know: grain calls between silos carry a token derived from it, so that a call a client sends
 -- through a gateway cannot pass for a silo's. One row, created by the first silo (PostgreSqlClusterSecret); data
 -- planes reading the membership table need no access to it.

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Grains.Storage;
 
@@ -18,6 +19,16 @@ public sealed class SqliteGroupStore(SqliteDatabase database) : IGroupStore
         CREATE TABLE IF NOT EXISTS og_changes (
             group_id TEXT NOT NULL, version INTEGER NOT NULL, change INTEGER NOT NULL, kind INTEGER NOT NULL, id TEXT NOT NULL,
             PRIMARY KEY (group_id, version, change, kind, id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS og_audit (
+            group_id TEXT NOT NULL, version INTEGER NOT NULL, time INTEGER NOT NULL, operation TEXT NOT NULL,
+            kind INTEGER NULL, id TEXT NULL, key_name TEXT NOT NULL, client TEXT NULL, resources INTEGER NOT NULL,
+            detail TEXT NULL,
+            PRIMARY KEY (group_id, version)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS og_audit_time ON og_audit (group_id, time);
+        CREATE TABLE IF NOT EXISTS og_history (
+            group_id TEXT NOT NULL, version INTEGER NOT NULL, kind INTEGER NOT NULL, id TEXT NOT NULL,
+            before TEXT NULL, after TEXT NULL,
+            PRIMARY KEY (group_id, version, kind, id)) WITHOUT ROWID;
         """;
 
     public Task InitializeAsync(CancellationToken cancellationToken) =>
@@ -73,21 +84,141 @@ public sealed class SqliteGroupStore(SqliteDatabase database) : IGroupStore
             return list;
         }, cancellationToken);
 
-    public Task<bool> CreateGroupAsync(GroupRecord group, CancellationToken cancellationToken) =>
+    public Task<bool> CreateGroupAsync(GroupRecord group, AuditEntry? created, CancellationToken cancellationToken) =>
+        database.RunAsync(c =>
+        {
+            using var tx = c.BeginTransaction();
+            var inserted = Exec(c, tx,
+                "INSERT INTO og_groups (id, name, description, version, create_time, update_time, config) VALUES ($id, $n, $d, $v, $c, $u, $cfg) ON CONFLICT (id) DO NOTHING",
+                ("$id", group.Id), ("$n", group.Name), ("$d", group.Description), ("$v", group.Version),
+                ("$c", group.CreateTime), ("$u", group.UpdateTime), ("$cfg", group.ConfigJson)) == 1;
+            if (inserted && created is not null)
+            {
+                // A group made again under a deleted one's id starts a history of its own.
+                Exec(c, tx, "DELETE FROM og_audit WHERE group_id = $g", ("$g", group.Id));
+                Exec(c, tx, "DELETE FROM og_history WHERE group_id = $g", ("$g", group.Id));
+                WriteAudit(c, tx, group.Id, [created]);
+            }
+            tx.Commit();
+            return inserted;
+        }, cancellationToken);
+
+    public Task<(long Total, IReadOnlyList<AuditEntry> List)> LoadAuditAsync(string group, AuditQuery query, CancellationToken cancellationToken) =>
+        database.RunAsync<(long, IReadOnlyList<AuditEntry>)>(c =>
+        {
+            var (where, parameters) = AuditFilter(group, query);
+            using var count = Command(c, null, "SELECT count(*) FROM og_audit WHERE " + where, parameters);
+            var total = (long)count.ExecuteScalar()!;
+            using var cmd = Command(c, null,
+                "SELECT version, time, operation, kind, id, key_name, client, resources, detail FROM og_audit WHERE " + where +
+                " ORDER BY version DESC LIMIT $limit OFFSET $offset",
+                [.. parameters, ("$limit", query.PageSize), ("$offset", (long)(query.Page - 1) * query.PageSize)]);
+            using var reader = cmd.ExecuteReader();
+            var list = new List<AuditEntry>();
+            while (reader.Read())
+            {
+                list.Add(new AuditEntry(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2),
+                    reader.IsDBNull(3) ? null : ((ResourceKind)reader.GetInt32(3)).PathName(), reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+            }
+            return (total, list);
+        }, cancellationToken);
+
+    /// <summary>The WHERE clause of an audit query (SQLite parameters).</summary>
+    private static (string Where, (string, object)[] Parameters) AuditFilter(string group, AuditQuery query)
+    {
+        var where = "group_id = $g";
+        var parameters = new List<(string, object)> { ("$g", group) };
+        void Add(string clause, string name, object? value)
+        {
+            if (value is not null)
+            {
+                where += " AND " + clause;
+                parameters.Add((name, value));
+            }
+        }
+        Add("time >= $since", "$since", query.Since);
+        Add("time <= $until", "$until", query.Until);
+        Add("kind = $kind", "$kind", query.Kind is not null && ResourceKinds.TryParse(query.Kind, out var kind) ? (int)kind : query.Kind is null ? null : -2);
+        Add("key_name = $key", "$key", query.KeyName);
+        Add("operation = $op", "$op", query.Operation);
+        Add("id = $id", "$id", query.Id);
+        return (where, parameters.ToArray());
+    }
+
+    public Task<HistoryCoverage> LoadCoverageAsync(string group, long after, long upTo, CancellationToken cancellationToken) =>
         database.RunAsync(c =>
         {
             using var cmd = Command(c, null,
-                "INSERT INTO og_groups (id, name, description, version, create_time, update_time, config) VALUES ($id, $n, $d, $v, $c, $u, $cfg) ON CONFLICT (id) DO NOTHING",
-                ("$id", group.Id), ("$n", group.Name), ("$d", group.Description), ("$v", group.Version),
-                ("$c", group.CreateTime), ("$u", group.UpdateTime), ("$cfg", group.ConfigJson));
-            return cmd.ExecuteNonQuery() == 1;
+                "SELECT (SELECT min(version) FROM og_audit WHERE group_id = $g), (SELECT count(*) FROM og_audit WHERE group_id = $g AND version > $a AND version <= $b)",
+                ("$g", group), ("$a", after), ("$b", upTo));
+            using var reader = cmd.ExecuteReader();
+            reader.Read();
+            return new HistoryCoverage(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetInt64(1));
         }, cancellationToken);
+
+    public Task<IReadOnlyList<HistoryRecord>> LoadNetChangesAsync(string group, long after, long upTo, CancellationToken cancellationToken) =>
+        database.RunAsync(c => ReadHistory(Command(c, null, HistorySql.NetChanges.Replace("@", "$"), ("$g", group), ("$a", after), ("$b", upTo))), cancellationToken);
+
+    public Task<IReadOnlyList<HistoryRecord>> LoadConfigChangesAsync(string group, long after, CancellationToken cancellationToken) =>
+        database.RunAsync(c => ReadHistory(Command(c, null, HistorySql.ConfigChanges.Replace("@", "$"), ("$g", group), ("$a", after))), cancellationToken);
+
+    private static IReadOnlyList<HistoryRecord> ReadHistory(SqliteCommand cmd)
+    {
+        using (cmd)
+        {
+            using var reader = cmd.ExecuteReader();
+            var list = new List<HistoryRecord>();
+            while (reader.Read())
+            {
+                list.Add(new HistoryRecord(reader.GetInt64(0), HistoryRecord.KindOf(reader.GetInt64(1)), reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+            }
+            return list;
+        }
+    }
+
+    public Task<int> PruneHistoryAsync(string group, long beforeVersion, long olderThan, CancellationToken cancellationToken) =>
+        database.RunAsync(c =>
+        {
+            using var tx = c.BeginTransaction();
+            var removed = PruneHistory(c, tx, group, beforeVersion, olderThan);
+            tx.Commit();
+            return removed;
+        }, cancellationToken);
+
+    private static int PruneHistory(SqliteConnection c, SqliteTransaction tx, string group, long beforeVersion, long olderThan)
+    {
+        using var cut = Command(c, tx, "SELECT max(version) FROM og_audit WHERE group_id = $g AND time < $t", ("$g", group), ("$t", olderThan));
+        var byAge = cut.ExecuteScalar() is long v ? v + 1 : 0;
+        var before = Math.Max(beforeVersion, byAge);
+        if (before <= 0)
+        {
+            return 0;
+        }
+        var removed = Exec(c, tx, "DELETE FROM og_audit WHERE group_id = $g AND version < $v", ("$g", group), ("$v", before));
+        Exec(c, tx, "DELETE FROM og_history WHERE group_id = $g AND version < $v", ("$g", group), ("$v", before));
+        return removed;
+    }
+
+    private static void WriteAudit(SqliteConnection c, SqliteTransaction tx, string group, IEnumerable<AuditEntry> entries)
+    {
+        foreach (var a in entries)
+        {
+            Exec(c, tx,
+                "INSERT OR REPLACE INTO og_audit (group_id, version, time, operation, kind, id, key_name, client, resources, detail) VALUES ($g, $v, $t, $op, $k, $id, $key, $client, $n, $detail)",
+                ("$g", group), ("$v", a.Version), ("$t", a.Time), ("$op", a.Operation),
+                ("$k", a.Kind is not null && ResourceKinds.TryParse(a.Kind, out var kind) ? (int)kind : DBNull.Value),
+                ("$id", (object?)a.Id ?? DBNull.Value), ("$key", a.KeyName), ("$client", (object?)a.Client ?? DBNull.Value),
+                ("$n", a.Resources), ("$detail", (object?)a.Detail ?? DBNull.Value));
+        }
+    }
 
     public Task DeleteGroupAsync(string group, CancellationToken cancellationToken) =>
         database.RunAsync(c =>
         {
             using var tx = c.BeginTransaction();
-            foreach (var table in new[] { "og_resources", "og_changes" })
+            foreach (var table in new[] { "og_resources", "og_changes", "og_audit", "og_history" })
             {
                 Exec(c, tx, $"DELETE FROM {table} WHERE group_id = $g", ("$g", group));
             }
@@ -142,6 +273,17 @@ public sealed class SqliteGroupStore(SqliteDatabase database) : IGroupStore
         if (commit.PruneChangesBefore > 0)
         {
             Exec(c, tx, "DELETE FROM og_changes WHERE group_id = $g AND version < $v", ("$g", commit.Group), ("$v", commit.PruneChangesBefore));
+        }
+        WriteAudit(c, tx, commit.Group, commit.Audit ?? []);
+        foreach (var h in commit.History ?? [])
+        {
+            Exec(c, tx, "INSERT OR REPLACE INTO og_history (group_id, version, kind, id, before, after) VALUES ($g, $v, $k, $id, $b, $a)",
+                ("$g", commit.Group), ("$v", h.Version), ("$k", (int)h.StoredKind), ("$id", h.Id),
+                ("$b", (object?)h.Before ?? DBNull.Value), ("$a", (object?)h.After ?? DBNull.Value));
+        }
+        if (commit.PruneHistoryBefore > 0)
+        {
+            PruneHistory(c, tx, commit.Group, commit.PruneHistoryBefore, 0);
         }
     }
 

@@ -43,6 +43,7 @@ public static class AdminApiExtensions
         app.MapGroupEndpoints();
         app.MapClusterEndpoints();
         app.MapSnapshotEndpoints();
+        app.MapHistoryEndpoints();
         return app;
     }
 }

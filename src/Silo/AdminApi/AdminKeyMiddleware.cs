@@ -1,3 +1,5 @@
+using OrleansGateway.Configuration;
+using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Validation;
 
 namespace OrleansGateway.Silo.AdminApi;
@@ -35,7 +37,18 @@ public sealed class AdminKeyMiddleware(RequestDelegate next, AdminKeyStore keys)
             return Refuse(context, "invalid method for role viewer");
         }
         context.Items[RoleItem] = key.Role;
-        return next(context);
+        return NextAsAsync(context, key);
+    }
+
+    /// <summary>
+    /// The rest of the pipeline with the key's name and the client's address in the grain calls' request context, for
+    /// the audit log. Async so that the change stays within this request.
+    /// </summary>
+    private async Task NextAsAsync(HttpContext context, AdminKey key)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        AuditActor.Set(key.Name, (address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address)?.ToString());
+        await next(context);
     }
 
     private const string RoleItem = "og.admin.role";

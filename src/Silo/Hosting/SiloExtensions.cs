@@ -26,6 +26,11 @@ public static class SiloExtensions
     {
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.Configure<GatewayGroupOptions>(o =>
+        {
+            o.HistoryMaxVersions = config.Audit.MaxVersions;
+            o.HistoryMaxAge = config.Audit.MaxAge;
+        });
         builder.UseOrleans(silo =>
         {
             if (config.Orleans.PostgreSqlConnectionString is { } pg)

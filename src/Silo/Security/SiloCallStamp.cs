@@ -1,9 +1,11 @@
+using OrleansGateway.Contracts.History;
+
 namespace OrleansGateway.Silo.Security;
 
 /// <summary>
 /// Outgoing grain-call filter of every silo: stamps calls to grains and system targets with the cluster's token, and
 /// strips it from calls to clients, so that a data plane never sees it (a grain's request context flows into the calls
-/// it makes, pushes to data planes' observers included).
+/// it makes, pushes to data planes' observers included), nor who made the write it is told of (<see cref="AuditActor"/>).
 /// </summary>
 public sealed class SiloCallStamp(ClusterTrust trust) : IOutgoingGrainCallFilter
 {
@@ -13,6 +15,10 @@ public sealed class SiloCallStamp(ClusterTrust trust) : IOutgoingGrainCallFilter
         if (context.TargetId.IsClient())
         {
             RequestContext.Remove(ClusterTrust.RequestContextKey);
+            foreach (var key in AuditActor.Keys)
+            {
+                RequestContext.Remove(key);
+            }
         }
         else
         {
