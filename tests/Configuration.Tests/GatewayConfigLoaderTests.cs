@@ -37,6 +37,17 @@ public class GatewayConfigLoaderTests
         Assert.Equal(11111, config.Orleans.SiloPort);
         Assert.Equal(30000, config.Orleans.GatewayPort);
         Assert.Null(config.Orleans.PostgreSqlConnectionString);
+        Assert.Equal((10_000, TimeSpan.FromDays(90)), (config.Audit.MaxVersions, config.Audit.MaxAge));
+    }
+
+    [Theory]
+    [InlineData("30d", 30 * 24 * 3600)]
+    [InlineData("720h", 720 * 3600)]
+    [InlineData("0", 0)]
+    public void Audit_retention_takes_days_go_durations_and_zero(string maxAge, int seconds)
+    {
+        var config = Load($"deployment:\n  admin:\n    audit: {{max_versions: 500, max_age: {maxAge}}}\n");
+        Assert.Equal((500, TimeSpan.FromSeconds(seconds)), (config.Audit.MaxVersions, config.Audit.MaxAge));
     }
 
     [Fact]
@@ -101,6 +112,8 @@ public class GatewayConfigLoaderTests
     }
 
     [Theory]
+    [InlineData("deployment:\n  admin:\n    audit: {max_age: forever}\n", "deployment.admin.audit.max_age = \"forever\": expected a duration such as 90d, 720h or 0 (no age limit)")]
+    [InlineData("deployment:\n  admin:\n    audit: {max_versions: 5}\n", "deployment.admin.audit.max_versions = \"5\": expected an integer from 100 to 100000000")]
     [InlineData("deployment:\n  role: sideways\n", "deployment.role = \"sideways\": expected one of traditional, control_plane, data_plane")]
     [InlineData("apisix:\n  node_listen: 70000\n", "apisix.node_listen = \"70000\": expected an integer from 1 to 65535")]
     [InlineData("deployment:\n  admin:\n    admin_listen: {ip: localhost-ish}\n", "deployment.admin.admin_listen.ip = \"localhost-ish\": expected an IP address")]

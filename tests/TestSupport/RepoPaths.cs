@@ -9,7 +9,8 @@ public static class RepoPaths
     public static string Configuration { get; } =
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    public static string SiloDll => Built("Silo", "OrleansGateway.Silo.dll");
+    /// <summary>The silo as built here, or another build named by <c>OG_SILO_DLL</c> (bench/ compares builds).</summary>
+    public static string SiloDll => Environment.GetEnvironmentVariable("OG_SILO_DLL") is { Length: > 0 } other ? other : Built("Silo", "OrleansGateway.Silo.dll");
 
     /// <summary>The data plane as built here, or another build named by <c>OG_DATAPLANE_DLL</c> (bench/ compares builds).</summary>
     public static string DataPlaneDll => Environment.GetEnvironmentVariable("OG_DATAPLANE_DLL") is { Length: > 0 } other ? other : Built("DataPlane", "OrleansGateway.DataPlane.dll");

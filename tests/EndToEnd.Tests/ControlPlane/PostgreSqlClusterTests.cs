@@ -104,6 +104,21 @@ public class PostgreSqlClusterTests
                 Assert.Empty(lost);
                 Assert.All(acknowledged, a => Assert.Equal(a.Value, stored[a.Key]));
             }
+
+            // The audit log went through the fail-over too: one entry per version, each acknowledged write's among them.
+            var version = JsonNode.Parse(await admins[0].GetStringAsync("/api/gateway_groups/default"))!["version"]!.GetValue<long>();
+            var audited = new Dictionary<long, string?>();
+            for (var page = 1; audited.Count <= version; page++)
+            {
+                var entries = JsonNode.Parse(await admins[page % 3].GetStringAsync($"/api/gateway_groups/default/changes?page={page}&page_size=500"))!["list"]!.AsArray();
+                Assert.NotEmpty(entries);
+                foreach (var entry in entries)
+                {
+                    audited[entry!["version"]!.GetValue<long>()] = entry["id"]?.GetValue<string>();
+                }
+            }
+            Assert.Equal(version + 1, audited.Count);
+            Assert.All(acknowledged, a => Assert.Equal(a.Key, audited[a.Value]));
         }
         finally
         {
