@@ -3,6 +3,9 @@ namespace OrleansGateway.Persistence;
 /// <summary>The history queries both stores run as they are (named parameters <c>@g</c>, <c>@a</c>, <c>@b</c>).</summary>
 internal static class HistorySql
 {
+    /// <summary>History rows deleted per statement when pruning (a few milliseconds each).</summary>
+    public const int PruneBatch = 2_000;
+
     /// <summary>
     /// Each resource changed in (<c>@a</c>, <c>@b</c>]: the last change's version, the kind, the id, the value before
     /// its first change in the range and after its last. Columns: version, kind, id, before, after.

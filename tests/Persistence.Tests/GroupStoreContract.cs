@@ -107,14 +107,14 @@ public abstract class GroupStoreContract : IAsyncLifetime
     }
 
     /// <summary>A commit moving <paramref name="from"/> to the next version by <paramref name="who"/>, with history rows.</summary>
-    private static GroupCommit Audited(string group, long from, string who, long time, StoredResource? upsert, ResourceKey? delete = null, string? before = null, long pruneHistory = 0)
+    private static GroupCommit Audited(string group, long from, string who, long time, StoredResource? upsert, ResourceKey? delete = null, string? before = null)
     {
         var version = from + 1;
         var key = upsert is not null ? new ResourceKey(upsert.Kind, upsert.Id) : delete!.Value;
         var audit = new AuditEntry(version, time, upsert is null ? "delete" : "update", key.Kind.PathName(), key.Id, who, "127.0.0.1", 1);
         return new GroupCommit(group, from, version, time / 1000, upsert is null ? [] : [upsert], delete is { } d ? [d] : [],
             [new ChangeRecord(version, upsert is null ? ChangeKind.Delete : ChangeKind.Upsert, key.Kind, key.Id)], false, null, 0,
-            [audit], [new HistoryRecord(version, key.Kind, key.Id, before, upsert?.Json)], pruneHistory);
+            [audit], [new HistoryRecord(version, key.Kind, key.Id, before, upsert?.Json)]);
     }
 
     [Fact]
@@ -180,9 +180,10 @@ public abstract class GroupStoreContract : IAsyncLifetime
         await Store.CreateGroupAsync(new GroupRecord("g", "g", "", 0, 1, 1, "{}"), null, CancellationToken.None);
         for (var v = 0L; v < 10; v++)
         {
-            // Version v+1 written at (v+1) * 1000 ms; the tenth commit drops versions below 4.
-            await Store.CommitAsync(Audited("g", v, "a", (v + 1) * 1000, Route("r", 1, v + 1), pruneHistory: v == 9 ? 4 : 0), CancellationToken.None);
+            // Version v+1 written at (v+1) * 1000 ms.
+            await Store.CommitAsync(Audited("g", v, "a", (v + 1) * 1000, Route("r", 1, v + 1)), CancellationToken.None);
         }
+        Assert.Equal(3, await Store.PruneHistoryAsync("g", 4, 0, CancellationToken.None));
         Assert.Equal((4L, 7L), ((await Store.LoadCoverageAsync("g", 3, 10, CancellationToken.None)).Oldest!.Value, (await Store.LoadCoverageAsync("g", 3, 10, CancellationToken.None)).Audited));
         Assert.Empty(await Store.LoadNetChangesAsync("g", 0, 3, CancellationToken.None));
 

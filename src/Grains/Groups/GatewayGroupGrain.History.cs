@@ -22,6 +22,7 @@ public sealed partial class GatewayGroupGrain
     private static readonly TimeSpan HistoryPruneEvery = TimeSpan.FromMinutes(10);
 
     private IGrainTimer? _historyTimer;
+    private Task _historyPruning = Task.CompletedTask;
 
     private AuditEntry NewAudit(long version, string operation, ResourceKind? kind, string? id, int resources, string? detail = null)
     {
@@ -29,9 +30,17 @@ public sealed partial class GatewayGroupGrain
         return new AuditEntry(version, timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), operation, kind?.PathName(), id, keyName, client, resources, detail);
     }
 
-    /// <summary>Every 100th version drops audit entries and history past the retained count.</summary>
-    private long PruneHistoryBefore(long from, long to) =>
-        to / 100 > from / 100 ? Math.Max(0, to - options.Value.HistoryMaxVersions + 1) : 0;
+    /// <summary>
+    /// After a commit from <paramref name="from"/> to <paramref name="to"/>: every 100th version drops, in the
+    /// background, the audit entries and history past the retained count (a commit never waits for it).
+    /// </summary>
+    private void PruneHistoryAfter(long from, long to)
+    {
+        if (to / 100 > from / 100 && to >= options.Value.HistoryMaxVersions && _historyPruning.IsCompleted)
+        {
+            _historyPruning = PruneHistoryAsync(byAge: false, CancellationToken.None);
+        }
+    }
 
     /// <summary>Arms the age limit's timer while the group exists.</summary>
     private void ArmHistoryPruning()
@@ -43,7 +52,16 @@ public sealed partial class GatewayGroupGrain
         _historyTimer = this.RegisterGrainTimer(PruneAgedHistoryAsync, new GrainTimerCreationOptions(TimeSpan.FromSeconds(5), HistoryPruneEvery) { Interleave = true });
     }
 
-    private async Task PruneAgedHistoryAsync(CancellationToken cancellationToken)
+    private Task PruneAgedHistoryAsync(CancellationToken cancellationToken)
+    {
+        if (_historyPruning.IsCompleted)
+        {
+            _historyPruning = PruneHistoryAsync(byAge: true, cancellationToken);
+        }
+        return _historyPruning;
+    }
+
+    private async Task PruneHistoryAsync(bool byAge, CancellationToken cancellationToken)
     {
         if (_group is null)
         {
@@ -52,11 +70,12 @@ public sealed partial class GatewayGroupGrain
         var cutoff = timeProvider.GetUtcNow() - options.Value.HistoryMaxAge;
         try
         {
-            var removed = await store.PruneHistoryAsync(GroupId, Math.Max(0, _group.Version - options.Value.HistoryMaxVersions + 1), cutoff.ToUnixTimeMilliseconds(), cancellationToken);
+            var removed = await store.PruneHistoryAsync(GroupId, Math.Max(0, _group.Version - options.Value.HistoryMaxVersions + 1),
+                byAge && options.Value.HistoryMaxAge > TimeSpan.Zero ? cutoff.ToUnixTimeMilliseconds() : 0, cancellationToken);
             if (removed > 0)
             {
-                logger.LogInformation("Gateway group {Group}: dropped {Count} audit entries past the retention (older than {Cutoff:O} or {Max} versions)",
-                    GroupId, removed, cutoff, options.Value.HistoryMaxVersions);
+                logger.LogInformation("Gateway group {Group}: dropped {Count} audit entries and their history, past the retention ({Max} versions, {Days} days)",
+                    GroupId, removed, options.Value.HistoryMaxVersions, options.Value.HistoryMaxAge.TotalDays);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -102,6 +102,7 @@ public sealed partial class GatewayGroupGrain
             }
             _group = group with { Version = commit.NewVersion, UpdateTime = now };
             _changes.Append(commit.Changes);
+            PruneHistoryAfter(commit.ExpectedVersion, commit.NewVersion);
             metrics.GroupVersion(GroupId, commit.NewVersion);
             activity?.Dispose();
             foreach (var write in batch)
@@ -126,7 +127,7 @@ public sealed partial class GatewayGroupGrain
         var deletes = rows.Where(r => r.Value is null).Select(r => r.Key).ToList();
         var to = batch[^1].Version;
         return new GroupCommit(GroupId, committed, to, now, upserts, deletes, batch.Select(w => w.Change).ToList(), false, null, PruneBefore(committed, to),
-            batch.Select(w => w.Audit).ToList(), batch.Select(w => w.History).ToList(), PruneHistoryBefore(committed, to));
+            batch.Select(w => w.Audit).ToList(), batch.Select(w => w.History).ToList());
     }
 
     private async Task ReloadAfterFailureAsync(Exception error, GroupCommit commit)

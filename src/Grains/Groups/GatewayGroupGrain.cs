@@ -171,7 +171,7 @@ public sealed partial class GatewayGroupGrain(
         var version = group.Version + 1;
         var now = Now;
         var commit = new GroupCommit(GroupId, group.Version, version, now, upserts, deletes, changes, replaceAll, configJson, PruneBefore(group.Version, version),
-            [audit], history, PruneHistoryBefore(group.Version, version));
+            [audit], history);
         var outcome = await TryCommitAsync(commit);
         if (outcome != CommitOutcome.Committed)
         {
@@ -180,6 +180,7 @@ public sealed partial class GatewayGroupGrain(
         _group = group with { Version = version, UpdateTime = now, ConfigJson = configJson ?? group.ConfigJson };
         _assigned = version;
         _changes.Append(changes);
+        PruneHistoryAfter(group.Version, version);
         metrics.GroupVersion(GroupId, version);
         return (outcome, version);
     }

@@ -8,7 +8,7 @@ namespace OrleansGateway.Grains.Storage;
 /// delete the named rows, append <see cref="Changes"/> and drop change log entries older than
 /// <see cref="PruneChangesBefore"/>. With <see cref="ReplaceAll"/> every existing resource row is deleted first.
 /// <see cref="Audit"/> (one entry per version) and <see cref="History"/> (each resource's value before and after) are
-/// appended in the same transaction; both drop their versions older than <see cref="PruneHistoryBefore"/>.
+/// appended in the same transaction (they are pruned apart from commits: <see cref="IGroupStore.PruneHistoryAsync"/>).
 /// </summary>
 public sealed record GroupCommit(
     string Group,
@@ -22,5 +22,4 @@ public sealed record GroupCommit(
     string? ConfigJson = null,
     long PruneChangesBefore = 0,
     IReadOnlyList<AuditEntry>? Audit = null,
-    IReadOnlyList<HistoryRecord>? History = null,
-    long PruneHistoryBefore = 0);
+    IReadOnlyList<HistoryRecord>? History = null);

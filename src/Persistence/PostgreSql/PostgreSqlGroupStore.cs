@@ -179,11 +179,31 @@ public sealed class PostgreSqlGroupStore(string connectionString) : IGroupStore,
 
     public async Task<int> PruneHistoryAsync(string group, long beforeVersion, long olderThan, CancellationToken cancellationToken)
     {
-        await using var cmd = _dataSource.CreateCommand("SELECT og_prune_history($1, $2, $3)");
-        cmd.Parameters.AddWithValue(group);
-        cmd.Parameters.AddWithValue(beforeVersion);
-        cmd.Parameters.AddWithValue(olderThan);
-        return (int)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+        long cut;
+        int removed;
+        await using (var cmd = _dataSource.CreateCommand("SELECT cut, removed FROM og_prune_audit($1, $2, $3)"))
+        {
+            cmd.Parameters.AddWithValue(group);
+            cmd.Parameters.AddWithValue(beforeVersion);
+            cmd.Parameters.AddWithValue(olderThan);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            (cut, removed) = (reader.GetInt64(0), reader.GetInt32(1));
+        }
+        // The history below the cut, a batch per statement: a commit never waits behind one large delete.
+        while (cut > 0)
+        {
+            await using var delete = _dataSource.CreateCommand(
+                "DELETE FROM og_history WHERE ctid = ANY(ARRAY(SELECT ctid FROM og_history WHERE group_id = $1 AND version < $2 LIMIT $3))");
+            delete.Parameters.AddWithValue(group);
+            delete.Parameters.AddWithValue(cut);
+            delete.Parameters.AddWithValue(HistorySql.PruneBatch);
+            if (await delete.ExecuteNonQueryAsync(cancellationToken) < HistorySql.PruneBatch)
+            {
+                break;
+            }
+        }
+        return removed;
     }
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
@@ -207,7 +227,7 @@ public sealed class PostgreSqlGroupStore(string connectionString) : IGroupStore,
     {
         await using var cmd = _dataSource.CreateCommand(
             "SELECT og_commit_audited($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, " +
-            "$19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)");
+            "$19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)");
         var p = cmd.Parameters;
         p.AddWithValue(commit.Group);
         p.AddWithValue(commit.ExpectedVersion);
@@ -243,7 +263,6 @@ public sealed class PostgreSqlGroupStore(string connectionString) : IGroupStore,
         p.AddWithValue(history.Select(h => h.Id).ToArray());
         p.Add(TextArray(history.Select(h => h.Before)));
         p.Add(TextArray(history.Select(h => h.After)));
-        p.AddWithValue(commit.PruneHistoryBefore);
         if (await cmd.ExecuteScalarAsync(cancellationToken) is not true)
         {
             throw new GroupVersionConflictException(commit.Group, commit.ExpectedVersion);

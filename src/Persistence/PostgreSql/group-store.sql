@@ -67,8 +67,8 @@ END
 $$;
 
 -- The audit log: one row per version (who, from where, what), and each version's resources before and after, for
--- diffs and rollbacks. Both are pruned together by version (retention by count and age), in og_commit_audited and
--- by the group grain's timer.
+-- diffs and rollbacks. Both are pruned by version (retention by count and age) by the group grain, apart from commits:
+-- the audit entries first (the oldest one says how far the history reaches), then the history in batches.
 CREATE TABLE IF NOT EXISTS og_audit (
     group_id  text     NOT NULL,
     version   bigint   NOT NULL,
@@ -94,26 +94,25 @@ CREATE TABLE IF NOT EXISTS og_history (
     PRIMARY KEY (group_id, version, kind, id)
 );
 
--- Drops the audit entries and history older than p_before, and those up to the newest version written before
--- p_older_than (Unix ms; 0: no age limit). Returns how many audit entries went.
-CREATE OR REPLACE FUNCTION og_prune_history(p_group text, p_before bigint, p_older_than bigint)
-RETURNS integer LANGUAGE plpgsql AS $$
+-- Drops the audit entries older than p_before, and those up to the newest version written before p_older_than (Unix
+-- ms; 0: no age limit); returns the version below which the history goes too (the caller deletes it in small
+-- batches, so that no commit waits behind a large delete) and how many audit entries went.
+DROP FUNCTION IF EXISTS og_prune_history(text, bigint, bigint);
+CREATE OR REPLACE FUNCTION og_prune_audit(p_group text, p_before bigint, p_older_than bigint, OUT cut bigint, OUT removed integer)
+LANGUAGE plpgsql AS $$
 DECLARE
-    v_cut bigint := p_before;
     v_aged bigint;
-    v_removed integer;
 BEGIN
+    cut := p_before;
+    removed := 0;
     IF p_older_than > 0 THEN
         SELECT max(version) + 1 INTO v_aged FROM og_audit WHERE group_id = p_group AND time < p_older_than;
-        v_cut := GREATEST(v_cut, COALESCE(v_aged, 0));
+        cut := GREATEST(cut, COALESCE(v_aged, 0));
     END IF;
-    IF v_cut <= 0 THEN
-        RETURN 0;
+    IF cut > 0 THEN
+        DELETE FROM og_audit WHERE group_id = p_group AND version < cut;
+        GET DIAGNOSTICS removed = ROW_COUNT;
     END IF;
-    DELETE FROM og_audit WHERE group_id = p_group AND version < v_cut;
-    GET DIAGNOSTICS v_removed = ROW_COUNT;
-    DELETE FROM og_history WHERE group_id = p_group AND version < v_cut;
-    RETURN v_removed;
 END
 $$;
 
@@ -128,8 +127,7 @@ CREATE OR REPLACE FUNCTION og_commit_audited(
     p_ch_versions bigint[], p_ch_changes smallint[], p_ch_kinds smallint[], p_ch_ids text[],
     p_au_versions bigint[], p_au_times bigint[], p_au_operations text[], p_au_kinds smallint[], p_au_ids text[],
     p_au_keys text[], p_au_clients text[], p_au_resources integer[], p_au_details text[],
-    p_hi_versions bigint[], p_hi_kinds smallint[], p_hi_ids text[], p_hi_before text[], p_hi_after text[],
-    p_prune_history_before bigint)
+    p_hi_versions bigint[], p_hi_kinds smallint[], p_hi_ids text[], p_hi_before text[], p_hi_after text[])
 RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT og_commit(p_group, p_expected, p_new, p_update_time, p_config, p_replace_all, p_prune_before,
@@ -146,9 +144,6 @@ BEGIN
     SELECT p_group, h.v, h.k, h.i, h.b, h.a
       FROM unnest(p_hi_versions, p_hi_kinds, p_hi_ids, p_hi_before, p_hi_after) AS h(v, k, i, b, a)
     ON CONFLICT (group_id, version, kind, id) DO NOTHING;
-    IF p_prune_history_before > 0 THEN
-        PERFORM og_prune_history(p_group, p_prune_history_before, 0);
-    END IF;
     RETURN true;
 END
 $$;

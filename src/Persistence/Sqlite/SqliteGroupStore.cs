@@ -178,26 +178,24 @@ public sealed class SqliteGroupStore(SqliteDatabase database) : IGroupStore
         }
     }
 
-    public Task<int> PruneHistoryAsync(string group, long beforeVersion, long olderThan, CancellationToken cancellationToken) =>
-        database.RunAsync(c =>
+    public async Task<int> PruneHistoryAsync(string group, long beforeVersion, long olderThan, CancellationToken cancellationToken)
+    {
+        var (cut, removed) = await database.RunAsync(c =>
         {
             using var tx = c.BeginTransaction();
-            var removed = PruneHistory(c, tx, group, beforeVersion, olderThan);
+            using var aged = Command(c, tx, "SELECT max(version) FROM og_audit WHERE group_id = $g AND time < $t", ("$g", group), ("$t", olderThan));
+            var cut = Math.Max(beforeVersion, olderThan > 0 && aged.ExecuteScalar() is long v ? v + 1 : 0);
+            var removed = cut > 0 ? Exec(c, tx, "DELETE FROM og_audit WHERE group_id = $g AND version < $v", ("$g", group), ("$v", cut)) : 0;
             tx.Commit();
-            return removed;
+            return (cut, removed);
         }, cancellationToken);
-
-    private static int PruneHistory(SqliteConnection c, SqliteTransaction tx, string group, long beforeVersion, long olderThan)
-    {
-        using var cut = Command(c, tx, "SELECT max(version) FROM og_audit WHERE group_id = $g AND time < $t", ("$g", group), ("$t", olderThan));
-        var byAge = cut.ExecuteScalar() is long v ? v + 1 : 0;
-        var before = Math.Max(beforeVersion, byAge);
-        if (before <= 0)
+        // The history below the cut, a batch per transaction: commits run in between, never behind one large delete.
+        while (cut > 0 && await database.RunAsync(c => Exec(c, null,
+            "DELETE FROM og_history WHERE (group_id, version, kind, id) IN " +
+            "(SELECT group_id, version, kind, id FROM og_history WHERE group_id = $g AND version < $v LIMIT $n)",
+            ("$g", group), ("$v", cut), ("$n", HistorySql.PruneBatch)), cancellationToken) == HistorySql.PruneBatch)
         {
-            return 0;
         }
-        var removed = Exec(c, tx, "DELETE FROM og_audit WHERE group_id = $g AND version < $v", ("$g", group), ("$v", before));
-        Exec(c, tx, "DELETE FROM og_history WHERE group_id = $g AND version < $v", ("$g", group), ("$v", before));
         return removed;
     }
 
@@ -280,10 +278,6 @@ public sealed class SqliteGroupStore(SqliteDatabase database) : IGroupStore
             Exec(c, tx, "INSERT OR REPLACE INTO og_history (group_id, version, kind, id, before, after) VALUES ($g, $v, $k, $id, $b, $a)",
                 ("$g", commit.Group), ("$v", h.Version), ("$k", (int)h.StoredKind), ("$id", h.Id),
                 ("$b", (object?)h.Before ?? DBNull.Value), ("$a", (object?)h.After ?? DBNull.Value));
-        }
-        if (commit.PruneHistoryBefore > 0)
-        {
-            PruneHistory(c, tx, commit.Group, commit.PruneHistoryBefore, 0);
         }
     }
 

@@ -157,6 +157,8 @@ public sealed class AuditHistoryTests : IAsyncLifetime
         {
             await PutAsync("/apisix/admin/routes/filler", Route("/filler" + i));
         }
+        await _silo.Process.WaitUntilAsync(async () => (await GetAsync(_viewer, "/api/gateway_groups/default/changes?page_size=1")).Body["history_from"]!.GetValue<long>() > snapshotted,
+            TimeSpan.FromSeconds(15), "the history dropped past the retention (in the background)");
         var (gone, goneBody) = await GetAsync(_viewer, $"/api/gateway_groups/default/diff?from={snapshotted}&to={snapshotted + 1}");
         Assert.Equal(HttpStatusCode.Gone, gone);
         Assert.Contains("older than its retained history", goneBody["error_msg"]!.ToString());
