@@ -1,5 +1,6 @@
 using OrleansGateway.Configuration;
 using OrleansGateway.Silo.AdminApi;
+using OrleansGateway.Silo.WebConsole;
 using OrleansGateway.Silo.Dashboard;
 using OrleansGateway.Silo.Hosting;
 
@@ -15,6 +16,7 @@ builder.AddGatewayKestrel(config);
 builder.AddGatewaySilo(config);
 builder.AddAdminApi(config);
 builder.AddGatewayDashboard(config);
+builder.AddGatewayConsole(config);
 builder.AddTraditionalDataPlane(config);
 
 var app = builder.Build();
@@ -22,6 +24,7 @@ await app.InitializeStorageAsync();
 app.MapTraditionalDataPlane(config);
 app.MapAdminApi();
 app.MapGatewayDashboard(config);
+app.MapGatewayConsole(config);
 app.MapOpenApi();
 app.MapGatewayMetrics();
 app.LogWhenReady(config);

@@ -65,6 +65,10 @@ public interface IGatewayGroupGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("DeleteForce")]
     Task<AdminResult> Delete(ResourceKind kind, string id, long? ifMatch, bool force);
 
+    /// <summary>The resources that refer to one (what a delete would leave dangling), at most <paramref name="max"/>.</summary>
+    [ReadOnly, Alias("ReferencedBy")]
+    Task<IReadOnlyList<ResourceKey>> ReferencedBy(ResourceKind kind, string id, int max);
+
     /// <summary>One resource, or 404.</summary>
     [ReadOnly, Alias("Get")]
     Task<AdminResult> Get(ResourceKind kind, string id);

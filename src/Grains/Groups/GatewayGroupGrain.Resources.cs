@@ -162,6 +162,9 @@ public sealed partial class GatewayGroupGrain
         return outcome == CommitOutcome.Committed ? AdminResult.Ok(existing with { ModifiedIndex = version }, version) : Failure(outcome);
     }
 
+    public Task<IReadOnlyList<ResourceKey>> ReferencedBy(ResourceKind kind, string id, int max) =>
+        Task.FromResult(_resources.ReferencedBy(new ResourceKey(kind, id), Math.Clamp(max, 1, 1000)));
+
     public Task<AdminResult> Get(ResourceKind kind, string id)
     {
         if (_group is null)

@@ -13,7 +13,9 @@ namespace OrleansGateway.Silo.AdminApi;
 /// </summary>
 public static class GroupEndpoints
 {
-    private static readonly StringSchema GroupIdSchema = S.Id();
+    /// <summary>The body of <c>POST /api/gateway_groups</c> (the console's form too).</summary>
+    internal static readonly ObjectSchema CreateSchema =
+        new(("id", S.Id()), ("name", S.Str(1, 256)), ("description", S.Str(max: 1024))) { Required = ["id"] };
 
     public static void MapGroupEndpoints(this IEndpointRouteBuilder app)
     {
@@ -58,8 +60,7 @@ public static class GroupEndpoints
             return bodyError;
         }
         var value = parsed!;
-        var schema = new ObjectSchema(("id", GroupIdSchema), ("name", S.Str(1, 256)), ("description", S.Str(max: 1024))) { Required = ["id"] };
-        if (schema.Check(value) is { } error)
+        if (CreateSchema.Check(value) is { } error)
         {
             return AdminResponses.Error(400, $"invalid configuration: {error}");
         }

@@ -164,27 +164,14 @@ public static class HistoryEndpoints
         {
             return AdminResponses.Error(400, errors[0]);
         }
-        var result = await grains.GetGrain<IGatewayGroupGrain>(id).Rollback(to!.Value);
-        var source = "history";
-        if (result.Status == 410)
-        {
-            // The history no longer reaches it: a snapshot of exactly that version still holds its content.
-            RequestContext.Set(AuditActor.OperationKey, AuditOperations.Rollback);
-            var restored = await grains.GetGrain<ISnapshotGrain>(id).Restore(to.Value);
-            RequestContext.Remove(AuditActor.OperationKey);
-            if (restored.Status == 404)
-            {
-                return AdminResponses.Error(410, $"{result.Error}; and {restored.Error}: nothing was changed");
-            }
-            (result, source) = (restored, "snapshot");
-        }
+        var (result, source) = await GroupRollback.RunAsync(grains, id, to!.Value);
         return result.Error is not null
             ? AdminResponses.Error(result.Status, result.Error)
             : AdminResponses.Json(200, w =>
             {
                 w.WriteStartObject();
                 w.WriteString("gateway_group_id", id);
-                w.WriteNumber("rolled_back_to", to.Value);
+                w.WriteNumber("rolled_back_to", to!.Value);
                 w.WriteString("source", source);
                 w.WriteNumber("version", result.Version);
                 w.WriteEndObject();

@@ -3,7 +3,8 @@ using OrleansGateway.Configuration;
 namespace OrleansGateway.Silo.Dashboard;
 
 /// <summary>
-/// The login cookie: HttpOnly, SameSite=Strict, Path=/dashboard, holding only a session token. Browsers share
+/// The login cookie of the dashboard and the console: HttpOnly, SameSite=Strict, Path=/ (the console's live
+/// connection is <c>/_blazor</c>), holding only a session token. Browsers share
 /// cookies across ports of one host, so the name carries the Admin API port: silos on one machine do not overwrite
 /// each other's logins.
 /// </summary>
@@ -22,7 +23,7 @@ public sealed class DashboardCookie(GatewayConfig config)
     {
         HttpOnly = true,
         SameSite = SameSiteMode.Strict,
-        Path = DashboardPaths.Root,
+        Path = "/",
         Secure = context.Request.IsHttps,
         MaxAge = maxAge,
         IsEssential = true,

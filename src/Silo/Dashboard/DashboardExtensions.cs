@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
 using OrleansGateway.Configuration;
 
@@ -15,8 +16,8 @@ public static class DashboardExtensions
         if (config.Dashboard.Enabled)
         {
             builder.UseOrleans(DashboardOnDemand.AddTo);
-            builder.Services.AddSingleton<DashboardSessions>();
-            builder.Services.AddSingleton<DashboardCookie>();
+            builder.Services.TryAddSingleton<DashboardSessions>();
+            builder.Services.TryAddSingleton<DashboardCookie>();
         }
         return builder;
     }

@@ -4,8 +4,9 @@ using OrleansGateway.Silo.AdminApi;
 namespace OrleansGateway.Silo.Dashboard;
 
 /// <summary>
-/// <c>/dashboard/login</c> and <c>/dashboard/logout</c>. A correct admin or viewer key (the dashboard only reads)
-/// starts a session and sets its cookie; the key itself is neither stored in the cookie nor logged.
+/// <c>/dashboard/login</c> and <c>/dashboard/logout</c>, the login of the dashboard and the console. A correct admin or
+/// viewer key starts a session and sets its cookie (viewers only read, in the console too); the key itself is neither
+/// stored in the cookie nor logged. <c>?next=</c> names where to go after it (the console's pages; nowhere else).
 /// </summary>
 public static class DashboardLoginEndpoints
 {
@@ -22,13 +23,14 @@ public static class DashboardLoginEndpoints
 
     private static Task ShowLogin(HttpContext context, DashboardSessions sessions, DashboardCookie cookie)
     {
+        var next = SafeNext(context.Request.Query["next"]);
         if (sessions.IsValid(cookie.Read(context)))
         {
-            context.Response.Redirect(DashboardPaths.Home);
+            context.Response.Redirect(next ?? DashboardPaths.Home);
             return Task.CompletedTask;
         }
         var loggedOut = context.Request.Query.ContainsKey("logged_out");
-        return DashboardPages.WriteLoginAsync(context, StatusCodes.Status200OK, loggedOut ? "Logged out." : null, isError: false);
+        return DashboardPages.WriteLoginAsync(context, StatusCodes.Status200OK, loggedOut ? "Logged out." : null, isError: false, next);
     }
 
     private static async Task LogInAsync(HttpContext context, AdminKeyStore keys, DashboardSessions sessions, DashboardCookie cookie, ILoggerFactory loggers)
@@ -38,20 +40,36 @@ public static class DashboardLoginEndpoints
             await DashboardPages.WriteLoginAsync(context, StatusCodes.Status403Forbidden, "The login form must be sent from this page.", isError: true);
             return;
         }
-        var presented = await ReadKeyAsync(context);
+        var (presented, nextField) = await ReadFormAsync(context);
+        var next = SafeNext(nextField);
         var key = keys.Find(presented);
         var log = loggers.CreateLogger("OrleansGateway.Silo.Dashboard");
         if (key is null)
         {
             log.LogWarning("Dashboard login refused from {Remote}: wrong or missing key", context.Connection.RemoteIpAddress);
-            await DashboardPages.WriteLoginAsync(context, StatusCodes.Status401Unauthorized, "That key is not valid.", isError: true);
+            await DashboardPages.WriteLoginAsync(context, StatusCodes.Status401Unauthorized, "That key is not valid.", isError: true, next);
             return;
         }
         sessions.End(cookie.Read(context)); // a login never continues an earlier session
-        cookie.Write(context, sessions.Start(key.Name));
+        cookie.Write(context, sessions.Start(key.Name, key.Role));
         log.LogInformation("Dashboard login with key {KeyName} ({Role}) from {Remote}", key.Name, key.Role, context.Connection.RemoteIpAddress);
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
-        context.Response.Headers.Location = DashboardPaths.Home;
+        context.Response.Headers.Location = next ?? DashboardPaths.Home;
+    }
+
+    /// <summary>
+    /// Where a login may lead: a path of the console or the dashboard on this host, nothing else (an open redirect
+    /// would let a link to this login page send a person anywhere).
+    /// </summary>
+    internal static string? SafeNext(string? next)
+    {
+        if (string.IsNullOrEmpty(next) || next.Length > 512 || !next.StartsWith('/') || next.StartsWith("//", StringComparison.Ordinal)
+            || next.Any(c => c == '\\' || char.IsControl(c)))
+        {
+            return null;
+        }
+        var path = next.Split('?', '#')[0];
+        return path == "/console" || path.StartsWith("/console/", StringComparison.Ordinal) || path.StartsWith(DashboardPaths.Home, StringComparison.Ordinal) ? next : null;
     }
 
     private static void LogOut(HttpContext context, DashboardSessions sessions, DashboardCookie cookie, ILoggerFactory loggers)
@@ -66,13 +84,13 @@ public static class DashboardLoginEndpoints
         context.Response.Headers.Location = DashboardPaths.Login + "?logged_out";
     }
 
-    /// <summary>The <c>key</c> field of a small urlencoded form; null for anything else.</summary>
-    private static async Task<string?> ReadKeyAsync(HttpContext context)
+    /// <summary>The <c>key</c> and <c>next</c> fields of a small urlencoded form; nulls for anything else.</summary>
+    private static async Task<(string? Key, string? Next)> ReadFormAsync(HttpContext context)
     {
         var request = context.Request;
         if (!request.HasFormContentType || request.ContentLength > MaxFormBytes)
         {
-            return null;
+            return (null, null);
         }
         try
         {
@@ -83,11 +101,11 @@ public static class DashboardLoginEndpoints
                 ValueLengthLimit = MaxFormBytes,
             };
             var form = await reader.ReadFormAsync(context.RequestAborted);
-            return form.TryGetValue("key", out var value) ? value.ToString().Trim() : null;
+            return (form.TryGetValue("key", out var value) ? value.ToString().Trim() : null, form.TryGetValue("next", out var next) ? next.ToString() : null);
         }
         catch (InvalidDataException)
         {
-            return null;
+            return (null, null);
         }
     }
 

@@ -8,12 +8,14 @@ namespace OrleansGateway.Silo.Dashboard;
 /// </summary>
 public static class DashboardPages
 {
-    public static Task WriteLoginAsync(HttpContext context, int status, string? message, bool isError) =>
+    public static Task WriteLoginAsync(HttpContext context, int status, string? message, bool isError, string? next = null) =>
         WriteAsync(context, status, "Log in", $"""
-            <p>The Orleans dashboard of this control plane. Log in with an Admin API key (<code>admin</code> or
-            <code>viewer</code>); without a configured key the silo generated one into <code>data/admin_key</code>.</p>
+            <p>The console and the Orleans dashboard of this control plane. Log in with an Admin API key (<code>admin</code>
+            or <code>viewer</code>: viewers only read); without a configured key the silo generated one into
+            <code>data/admin_key</code>.</p>
             {Message(message, isError)}
             <form method="post" action="{DashboardPaths.Login}">
+              {(next is null ? "" : $"<input type=\"hidden\" name=\"next\" value=\"{System.Net.WebUtility.HtmlEncode(next)}\">")}
               <label for="key">Admin API key</label>
               <input id="key" name="key" type="password" autocomplete="current-password" required autofocus>
               <button type="submit">Log in</button>

@@ -6,7 +6,8 @@ using OrleansGateway.Configuration;
 namespace OrleansGateway.Silo.Dashboard;
 
 /// <summary>
-/// Dashboard logins of this silo: a random 256-bit token per login, kept only as its SHA-256 digest with an expiry.
+/// Logins to the dashboard and the console of this silo: a random 256-bit token per login, kept only as its SHA-256
+/// digest with the key's name and role and an expiry.
 /// The token is all the browser holds; it says nothing about the key it was obtained with, and logout or expiry
 /// ends it here for good. Lookups go by digest, so response timing tells nothing about a guessed token.
 /// </summary>
@@ -17,10 +18,13 @@ public sealed class DashboardSessions(GatewayConfig config, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
 
-    private sealed record Session(string KeyName, DateTimeOffset Expires);
+    private sealed record Session(string KeyName, string Role, DateTimeOffset Expires);
+
+    /// <summary>Who a live login is: the key's name and role, and the digest that names the login (never the token).</summary>
+    public sealed record Login(string KeyName, string Role, string Digest);
 
     /// <summary>A new login for the key named <paramref name="keyName"/>; returns the token for the cookie.</summary>
-    public string Start(string keyName)
+    public string Start(string keyName, string role)
     {
         var now = time.GetUtcNow();
         RemoveExpired(now);
@@ -29,29 +33,30 @@ public sealed class DashboardSessions(GatewayConfig config, TimeProvider time)
             _sessions.TryRemove(oldest, out _);
         }
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        _sessions[Digest(token)] = new Session(keyName, now + config.Dashboard.SessionTtl);
+        _sessions[Digest(token)] = new Session(keyName, role, now + config.Dashboard.SessionTtl);
         return token;
     }
 
-    /// <summary>True when <paramref name="token"/> is a login that has not ended or expired.</summary>
-    public bool IsValid(string? token)
+    /// <summary>The login of <paramref name="token"/>, or null when it has ended or expired.</summary>
+    public Login? Find(string? token) => Plausible(token) ? FindByDigest(Digest(token)) : null;
+
+    /// <summary>The login a digest names, or null when it has ended or expired (a console checks it before each write).</summary>
+    public Login? FindByDigest(string digest)
     {
-        if (!Plausible(token))
-        {
-            return false;
-        }
-        var digest = Digest(token);
         if (!_sessions.TryGetValue(digest, out var session))
         {
-            return false;
+            return null;
         }
         if (session.Expires > time.GetUtcNow())
         {
-            return true;
+            return new Login(session.KeyName, session.Role, digest);
         }
         _sessions.TryRemove(digest, out _);
-        return false;
+        return null;
     }
+
+    /// <summary>True when <paramref name="token"/> is a login that has not ended or expired.</summary>
+    public bool IsValid(string? token) => Find(token) is not null;
 
     /// <summary>Ends the login of <paramref name="token"/>; returns the key name it was made with, or null.</summary>
     public string? End(string? token) =>

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansGateway.Configuration;
+using OrleansGateway.Silo.WebConsole.Components;
+using OrleansGateway.Silo.Dashboard;
+
+namespace OrleansGateway.Silo.WebConsole;
+
+/// <summary>
+/// The operators' console under <c>/console/</c>: Blazor components rendered on the server (interactive over the
+/// <c>/_blazor</c> connection, assets from <c>/_framework</c>, nothing fetched from elsewhere), behind the login of the
+/// dashboard. It calls the grains as the Admin API does, under the logged-in key's name (the audit log's) and role
+/// (a viewer's writes are refused here, whatever the page shows).
+/// </summary>
+public static class ConsoleExtensions
+{
+    public static WebApplicationBuilder AddGatewayConsole(this WebApplicationBuilder builder, GatewayConfig config)
+    {
+        builder.Services.TryAddSingleton<DashboardSessions>();
+        builder.Services.TryAddSingleton<DashboardCookie>();
+        builder.Services.AddAuthentication(ConsoleAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ConsoleAuthentication>(ConsoleAuthentication.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // The framework's script (/_framework/blazor.web.js) is a static web asset: a published build carries it in
+        // wwwroot; a build run in place (dotnet run, the tests) finds it through the build's manifest, which ASP.NET
+        // Core reads by itself only in the Development environment.
+        Microsoft.AspNetCore.Hosting.StaticWebAssets.StaticWebAssetsLoader.UseStaticWebAssets(builder.Environment, builder.Configuration);
+        builder.Services.AddScoped<ConsoleApi>();
+        return builder;
+    }
+
+    /// <summary>After the data plane's port branches, so that only the Admin API's listener serves the console.</summary>
+    public static WebApplication MapGatewayConsole(this WebApplication app, GatewayConfig config)
+    {
+        if (!config.Dashboard.Enabled)
+        {
+            app.MapDashboardLogin(); // the console's login, which the dashboard maps when it is on
+        }
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapStaticAssets().ExcludeFromDescription();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization().ExcludeFromDescription();
+        return app;
+    }
+}
