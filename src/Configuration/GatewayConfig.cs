@@ -32,6 +32,9 @@ public sealed record GatewayConfig
     /// <summary><c>deployment.admin.audit</c>: how much audit log and history each gateway group keeps.</summary>
     public AuditConfig Audit { get; init; } = new();
 
+    /// <summary><c>deployment.admin.console.enabled</c>: the operators' console under <c>/console/</c> (on by default).</summary>
+    public bool ConsoleEnabled { get; init; } = true;
+
     /// <summary><c>deployment.admin.dashboard</c>: the Orleans dashboard under <c>/dashboard/</c>.</summary>
     public DashboardConfig Dashboard { get; init; } = new();
 

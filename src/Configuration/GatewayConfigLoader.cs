@@ -84,6 +84,7 @@ public static class GatewayConfigLoader
             AdminCors = r.Bool("deployment:admin:enable_admin_cors", true),
             Audit = Audit(r),
             Dashboard = DashboardConfig.Read(r),
+            ConsoleEnabled = r.Bool("deployment:admin:console:enabled", true),
             NodeListeners = NodeListeners(r),
             Control = new IPEndPoint(r.Ip("apisix:control:ip", "127.0.0.1"), r.Int("apisix:control:port", 9090, 1, 65535)),
             MaxPostArgsReadableBytes = r.Int("apisix:max_post_args_readable_size", 64, 0, 1024 * 1024) * 1024L * 1024,

@@ -15,6 +15,10 @@ public static class ConsoleExtensions
 {
     public static WebApplicationBuilder AddGatewayConsole(this WebApplicationBuilder builder, GatewayConfig config)
     {
+        if (!config.ConsoleEnabled)
+        {
+            return builder;
+        }
         builder.Services.TryAddSingleton<DashboardSessions>();
         builder.Services.TryAddSingleton<DashboardCookie>();
         builder.Services.AddAuthentication(ConsoleAuthentication.SchemeName)
@@ -33,6 +37,10 @@ public static class ConsoleExtensions
     /// <summary>After the data plane's port branches, so that only the Admin API's listener serves the console.</summary>
     public static WebApplication MapGatewayConsole(this WebApplication app, GatewayConfig config)
     {
+        if (!config.ConsoleEnabled)
+        {
+            return app;
+        }
         if (!config.Dashboard.Enabled)
         {
             app.MapDashboardLogin(); // the console's login, which the dashboard maps when it is on

@@ -14,9 +14,14 @@ internal sealed class DashboardRequests(int adminPort) : IDisposable
     public string CookieName { get; } = $"og_dashboard_{adminPort}";
 
     /// <summary>POSTs the login form; the response and the Set-Cookie line for the dashboard cookie, if any.</summary>
-    public async Task<(HttpResponseMessage Response, string? SetCookie)> LogInAsync(string key)
+    public async Task<(HttpResponseMessage Response, string? SetCookie)> LogInAsync(string key, string? next = null)
     {
-        var response = await _http.PostAsync("/dashboard/login", new FormUrlEncodedContent([new("key", key)]));
+        var fields = new List<KeyValuePair<string, string>> { new("key", key) };
+        if (next is not null)
+        {
+            fields.Add(new("next", next));
+        }
+        var response = await _http.PostAsync("/dashboard/login", new FormUrlEncodedContent(fields));
         var setCookie = response.Headers.TryGetValues("Set-Cookie", out var values)
             ? values.FirstOrDefault(v => v.StartsWith(CookieName + "=", StringComparison.Ordinal))
             : null;

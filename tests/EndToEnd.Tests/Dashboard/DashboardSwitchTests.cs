@@ -7,18 +7,50 @@ namespace OrleansGateway.EndToEnd.Tests.Dashboard;
 public class DashboardSwitchTests
 {
     [Fact]
-    public async Task Enabled_false_serves_no_dashboard_and_no_login()
+    public async Task Enabled_false_serves_no_dashboard_and_with_the_console_off_no_login()
     {
         await using var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-dash-off"), extraEnv: new Dictionary<string, string>
         {
             ["deployment__admin__dashboard__enabled"] = "false",
+            ["deployment__admin__console__enabled"] = "false",
         });
         using var requests = new DashboardRequests(silo.AdminPort);
         Assert.Equal(HttpStatusCode.NotFound, (await requests.GetAsync("/dashboard/", accept: "text/html")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await requests.GetAsync("/dashboard/login", accept: "text/html")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await requests.GetAsync("/dashboard/ClusterStats", apiKey: silo.AdminKey)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await requests.GetAsync("/console/", accept: "text/html")).StatusCode);
         using var admin = silo.AdminClient();
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/apisix/admin/routes")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_console_keeps_its_login_when_the_dashboard_is_off()
+    {
+        await using var silo = await SiloProcess.StartAsync(RepoPaths.TempFolder("og-dash-off-console"), extraEnv: new Dictionary<string, string>
+        {
+            ["deployment__admin__dashboard__enabled"] = "false",
+        });
+        using var requests = new DashboardRequests(silo.AdminPort);
+        Assert.Equal(HttpStatusCode.NotFound, (await requests.GetAsync("/dashboard/ClusterStats", apiKey: silo.AdminKey)).StatusCode);
+        var console = await requests.GetAsync("/console/", accept: "text/html");
+        Assert.Equal(HttpStatusCode.Redirect, console.StatusCode);
+        Assert.Equal("/dashboard/login?next=%2Fconsole%2F", console.Headers.Location!.OriginalString);
+        var session = await requests.SessionAsync(silo.AdminKey);
+        Assert.Equal(HttpStatusCode.OK, (await requests.GetAsync("/console/", session, accept: "text/html")).StatusCode);
+
+        // After the login, the console page asked for; never another site, nor a page outside the console and dashboard.
+        foreach (var (next, expected) in new[]
+        {
+            ("/console/groups/default/routes", "/console/groups/default/routes"), ("//evil.example/console/", "/dashboard/"),
+            ("https://evil.example/", "/dashboard/"), ("/apisix/admin/routes", "/dashboard/"), ("/console\\..\\x", "/dashboard/"),
+        })
+        {
+            var (response, _) = await requests.LogInAsync(silo.AdminKey, next);
+            Assert.Equal((HttpStatusCode.SeeOther, expected), (response.StatusCode, response.Headers.Location!.OriginalString));
+        }
+        // The login page carries it through a refused attempt, HTML-encoded.
+        var page = await requests.GetAsync("/dashboard/login?next=%2Fconsole%2F%22%3E%3Cscript%3E", accept: "text/html");
+        Assert.Contains("value=\"/console/&quot;&gt;&lt;script&gt;\"", await page.Content.ReadAsStringAsync());
     }
 
     [Fact]
