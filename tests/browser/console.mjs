@@ -208,7 +208,19 @@ try {
   check(await page.evaluate(() => window.__ogMarker) === marker, 'it appeared in the open list without a page reload');
   await shot(page, 'routes');
 
-  // 8. Snapshots: the list per bucket, verified.
+  // 8. An ssl's private key is never shown, and saving the ssl from the console keeps it.
+  await page.goto(`${g}/ssls/console-ssl`);
+  await page.locator('#json').waitFor();
+  const sslJson = await page.inputValue('#json');
+  check(sslJson.includes('BEGIN CERTIFICATE') && !sslJson.includes('PRIVATE KEY'), 'the ssl editor shows the certificate and not the private key');
+  check(!(await page.content()).includes('PRIVATE KEY'), 'the private key is nowhere in the page');
+  await setField(page, '#field-snis', 'console.test, www.console.test');
+  await page.click('#save');
+  await page.locator('#outcome').filter({ hasText: 'Saved ssl' }).waitFor();
+  check(!(await page.content()).includes('PRIVATE KEY'), 'saved without the key in the page: the stored key was kept');
+  await shot(page, 'ssl');
+
+  // 9. Snapshots: the list per bucket, verified.
   await page.click('nav >> text=Snapshots');
   await page.click('#take-snapshot');
   await page.locator('#outcome').filter({ hasText: 'Snapshot of version' }).waitFor();
@@ -220,7 +232,7 @@ try {
   check((await page.locator(`#verified-${snapshotVersion}`).innerText()).startsWith('verified'), `snapshot version ${snapshotVersion} verifies`);
   await shot(page, 'snapshots');
 
-  // 9. A viewer: every write control disabled, and a write forced through the page refused by the server.
+  // 10. A viewer: every write control disabled, and a write forced through the page refused by the server.
   await page.click('header button[type="submit"]'); // log out
   await page.waitForURL(u => u.pathname === '/dashboard/login');
   await logIn(page, viewerKey);

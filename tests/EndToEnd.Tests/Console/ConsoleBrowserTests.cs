@@ -52,6 +52,14 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     [Fact]
     public async Task An_operator_builds_watches_compares_and_rolls_back_and_a_viewer_cannot_write()
     {
+        using var admin = _silo.AdminClient();
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=console.test", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var ssl = new JsonObject { ["cert"] = certificate.ExportCertificatePem(), ["key"] = key.ExportPkcs8PrivateKeyPem(), ["snis"] = new JsonArray("console.test") };
+        var put = await admin.PutAsync("/apisix/admin/ssls/console-ssl", new StringContent(ssl.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+
         var screenshots = Path.Combine(RepoPaths.Root, "TestResults", "console");
         Directory.CreateDirectory(screenshots);
         var result = await NodeScript.RunAsync("console.mjs", new Dictionary<string, string>
@@ -68,7 +76,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.Contains("PASS:", result.Output);
         Assert.DoesNotContain(AdminKey, result.Output);
         Assert.DoesNotContain(ViewerKey, result.Output);
-        foreach (var page in new[] { "groups", "route-error", "overview", "diff", "audit", "snapshots", "viewer-routes" })
+        foreach (var page in new[] { "groups", "route-error", "overview", "diff", "audit", "snapshots", "ssl", "viewer-routes" })
         {
             Assert.True(File.Exists(Path.Combine(screenshots, $"console-{page}.png")), $"no screenshot of {page}");
         }
@@ -78,11 +86,12 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         var rollbackVersion = long.Parse(result.Output.Split('\n').Single(l => l.StartsWith("rollback-version: ", StringComparison.Ordinal))["rollback-version: ".Length..].Trim());
         await _dp.Process.WaitUntilAsync(async () => (await _dp.Proxy.GetAsync("/elsewhere")).IsSuccessStatusCode, TimeSpan.FromSeconds(15), "the data plane serving the route made elsewhere");
         Assert.Equal(HttpStatusCode.NotFound, (await _dp.Proxy.GetAsync("/console-demo")).StatusCode);
-        using var admin = _silo.AdminClient();
         var log = JsonNode.Parse(await admin.GetStringAsync("/api/gateway_groups/default/changes?page_size=500"))!["list"]!.AsArray();
         Assert.Contains(log, e => e!["version"]!.GetValue<long>() == rollbackVersion && e["operation"]!.ToString() == "rollback" && e["key_name"]!.ToString() == "ops");
         Assert.Contains(log, e => e!["operation"]!.ToString() == "create" && e["kind"]!.ToString() == "upstreams" && e["key_name"]!.ToString() == "ops" && e["client"]!.ToString() == "127.0.0.1");
         Assert.DoesNotContain(log, e => e!["key_name"]!.ToString() == "auditor");
+        var sslWrite = log.First(e => e!["kind"]?.ToString() == "ssls")!;
+        Assert.Equal(("update", "ops"), (sslWrite["operation"]!.ToString(), sslWrite["key_name"]!.ToString()));
         Assert.DoesNotContain(AdminKey, _silo.Process.Output);
     }
 }
