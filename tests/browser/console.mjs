@@ -120,6 +120,20 @@ try {
   check(await page.locator(`#groups tr[data-group="${group}"]`).count() === 1, `the groups page lists gateway group ${group}`);
   await shot(page, 'groups');
 
+  // Gateway groups: one created through the form, then deleted with a confirmation.
+  await setField(page, '#group-id', 'console-extra');
+  await setField(page, '#group-name', 'made in the console');
+  await page.click('#create-group-button');
+  await page.waitForURL(u => u.pathname === '/console/groups/console-extra');
+  await page.locator('#dataplanes').waitFor();
+  check(true, 'a gateway group was created through the form and its overview opened');
+  await page.click('nav >> text=Gateway groups');
+  await page.locator('#groups tr[data-group="console-extra"] button').click();
+  await page.locator('#confirm').waitFor();
+  await page.click('#confirm');
+  await page.locator('#groups tr[data-group="console-extra"]').waitFor({ state: 'detached' });
+  check(await page.locator('#groups tr[data-group]').count() === 1, 'and deleted again after a confirmation');
+
   // 2. An upstream through the form.
   await page.click(`#groups tr[data-group="${group}"] a`);
   await page.locator('#dataplanes').waitFor();
@@ -276,9 +290,39 @@ try {
   check(refusal.includes('viewer role'), `a write forced through the page is refused by the server: ${refusal}`);
   const stored = await adminApi('GET', `/apisix/admin/routes/made-elsewhere`, viewerKey);
   check(stored.body?.value?.uri === '/elsewhere', 'and the route is unchanged');
-  const direct = await adminApi('PUT', `/apisix/admin/routes/made-elsewhere`, viewerKey, { uri: '/x', upstream_id: upstreamId });
-  check(direct.status === 401, `the Admin API refuses the viewer's write too (${direct.status})`);
   await shot(page, 'viewer-refused');
+
+  // Every other write, forced through its page, is refused as well: a delete, a rollback, a restore, the configuration,
+  // a new group.
+  async function forced(url, ready, clicks, what) {
+    await page.goto(url);
+    await page.locator(ready).waitFor();
+    await page.waitForTimeout(300);
+    for (const selector of clicks) {
+      await page.evaluate(() => { for (const e of document.querySelectorAll('[disabled]')) e.removeAttribute('disabled'); });
+      await page.locator(selector).first().click();
+    }
+    await page.locator('#outcome').waitFor();
+    const text = await page.locator('#outcome').innerText();
+    check(text.includes('viewer role'), `a ${what} forced by a viewer is refused by the server: ${text}`);
+  }
+  await forced(`${g}/routes`, '#resources', ['#resources tr[data-id="made-elsewhere"] button.danger', '#confirm'], 'delete');
+  await forced(`${g}/changes`, '#audit', ['#audit button.rollback', '#confirm'], 'rollback');
+  await forced(`${g}/snapshots`, '#take-snapshot', ['#take-snapshot'], 'snapshot');
+  await forced(g, '#dataplanes', ['#save-config'], 'configuration change');
+  await forced(`${baseUrl}/console/`, '#groups', ['#create-group-button'], 'new gateway group');
+  const after = await adminApi('GET', '/api/gateway_groups/default', viewerKey);
+  check(after.body?.version === rollbackVersion + 2, `nothing the viewer forced was applied (the group is still at version ${after.body?.version})`);
+  for (const [method, url, body] of [
+    ['PUT', '/apisix/admin/routes/made-elsewhere', { uri: '/x', upstream_id: upstreamId }],
+    ['DELETE', '/apisix/admin/routes/made-elsewhere', undefined],
+    ['POST', `/api/gateway_groups/${group}/rollback?to=1`, undefined],
+    ['PUT', `/api/gateway_groups/${group}/config`, {}],
+    ['POST', '/api/gateway_groups', { id: 'by-a-viewer' }],
+  ]) {
+    const direct = await adminApi(method, url, viewerKey, body);
+    check(direct.status === 401, `the Admin API refuses the viewer's ${method} ${url.split('?')[0]} (${direct.status})`);
+  }
 
   check(pageErrors.length === 0, `no script error in the pages${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
   check(blocked.length === 0, `no request left the machine${blocked.length ? ': ' + blocked.join(', ') : ''}`);
