@@ -117,6 +117,8 @@ try {
   // 1. Log in as an admin.
   await logIn(page, adminKey);
   check((await page.locator('#who').innerText()).includes('(admin)'), 'the console names the logged-in key and its role');
+  const outside = (await context.cookies(`${baseUrl}/`)).concat(await context.cookies(`${baseUrl}/apisix/admin/routes`));
+  check(!outside.some(c => c.name.startsWith('og_dashboard_')), 'the login cookie goes only to /console and /dashboard, nowhere else on this host');
   check(await page.locator(`#groups tr[data-group="${group}"]`).count() === 1, `the groups page lists gateway group ${group}`);
   await shot(page, 'groups');
 
@@ -258,7 +260,7 @@ try {
     ['routes', `${g}/routes`, '#resources'],
     ['route-editor', `${g}/routes/made-elsewhere`, '#json'],
     ['upstreams', `${g}/upstreams`, '#resources'],
-    ['new-consumer', `${g}/consumers/new`, '#json'],
+    ['new-consumer', `${g}/create/consumers`, '#json'],
     ['snapshots', `${g}/snapshots`, '#take-snapshot'],
     ['audit', `${g}/changes`, '#audit'],
   ];

@@ -111,7 +111,7 @@ try {
   check(true, `the right key leads to the dashboard (${page.url()})`);
   const cookie = (await context.cookies(`${baseUrl}/dashboard/`)).find(c => c.name.startsWith('og_dashboard_'));
   check(cookie !== undefined, 'the login set the dashboard cookie');
-  check(cookie.httpOnly && cookie.sameSite === 'Strict' && cookie.path === '/', 'the cookie is HttpOnly, SameSite=Strict, Path=/ (the console shares the login)');
+  check(cookie.httpOnly && cookie.sameSite === 'Strict' && cookie.path === '/dashboard', 'the cookie is HttpOnly, SameSite=Strict, Path=/dashboard');
   check(!cookie.value.includes(key), 'the cookie does not contain the key');
 
   // 4. The dashboard shows the cluster: every silo, and the grain type.

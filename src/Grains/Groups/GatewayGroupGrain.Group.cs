@@ -59,8 +59,19 @@ public sealed partial class GatewayGroupGrain
     public Task<AdminResult> Restore(string resourcesJson, string configJson, long fromSnapshotVersion)
     {
         var operation = AuditActor.RestoreOperation();
-        return TracedAsync("restore", null, null, () => ExclusiveAsync(() => ReplaceAsync(resourcesJson, configJson,
-            new Replacement(operation, $"from snapshot version {fromSnapshotVersion}", AllowDangling: true, CheckConfVersion: false))));
+        return TracedAsync("restore", null, null, () => ExclusiveAsync(() =>
+        {
+            if (operation != AuditOperations.Rollback || _group is null)
+            {
+                return ReplaceAsync(resourcesJson, configJson,
+                    new Replacement(operation, $"from snapshot version {fromSnapshotVersion}", AllowDangling: true, CheckConfVersion: false));
+            }
+            // A rollback keeps the current keyring (a retired key never comes back): the snapshot's secrets are opened
+            // with its own keyring and sealed with the current one.
+            var openWith = FieldCipher.Combined(new[] { FieldCipher.FromConfig(configJson), Cipher }.OfType<FieldCipher>().ToList());
+            return ReplaceAsync(resourcesJson, WithEncryptionOf(configJson, _group.ConfigJson),
+                new Replacement(operation, $"from snapshot version {fromSnapshotVersion}", AllowDangling: true, CheckConfVersion: false, OpenWith: openWith));
+        }));
     }
 
     /// <summary>

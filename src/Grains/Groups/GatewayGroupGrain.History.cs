@@ -145,6 +145,12 @@ public sealed partial class GatewayGroupGrain
             return new HistoryResult(410, gap + "; compare with a snapshot instead (?snapshot=<version>)");
         }
         var net = await store.LoadNetChangesAsync(GroupId, low, high, CancellationToken.None);
+        // A prune may have run between the two reads (it drops audit entries first, then history): checked again, so
+        // that a half-pruned range never passes for a whole one.
+        if (await HistoryGapAsync(low, high) is { } pruned)
+        {
+            return new HistoryResult(410, pruned + "; compare with a snapshot instead (?snapshot=<version>)");
+        }
         var pairs = net.Select(h => from <= target
             ? new GroupDiff.Pair(h.Kind, h.Id, h.Before, h.After, h.Version)
             : new GroupDiff.Pair(h.Kind, h.Id, h.After, h.Before, h.Version));
@@ -228,6 +234,10 @@ public sealed partial class GatewayGroupGrain
             return AdminResult.Fail(410, gap, current);
         }
         var net = await store.LoadNetChangesAsync(GroupId, to, current, CancellationToken.None);
+        if (await HistoryGapAsync(to, current) is { } pruned)
+        {
+            return AdminResult.Fail(410, pruned, current); // pruned between the two reads
+        }
         var content = _resources.All().ToDictionary(r => new ResourceKey(r.Kind, r.Id), r => r.Json);
         var configJson = _group.ConfigJson;
         foreach (var change in net)

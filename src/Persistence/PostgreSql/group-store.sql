@@ -139,11 +139,13 @@ BEGIN
     SELECT p_group, a.v, a.t, a.o, a.k, a.i, a.n, a.c, a.r, a.d
       FROM unnest(p_au_versions, p_au_times, p_au_operations, p_au_kinds, p_au_ids, p_au_keys, p_au_clients,
                   p_au_resources, p_au_details) AS a(v, t, o, k, i, n, c, r, d)
-    ON CONFLICT (group_id, version) DO NOTHING;
+    ON CONFLICT (group_id, version) DO UPDATE
+       SET time = EXCLUDED.time, operation = EXCLUDED.operation, kind = EXCLUDED.kind, id = EXCLUDED.id,
+           key_name = EXCLUDED.key_name, client = EXCLUDED.client, resources = EXCLUDED.resources, detail = EXCLUDED.detail;
     INSERT INTO og_history (group_id, version, kind, id, before, after)
     SELECT p_group, h.v, h.k, h.i, h.b, h.a
       FROM unnest(p_hi_versions, p_hi_kinds, p_hi_ids, p_hi_before, p_hi_after) AS h(v, k, i, b, a)
-    ON CONFLICT (group_id, version, kind, id) DO NOTHING;
+    ON CONFLICT (group_id, version, kind, id) DO UPDATE SET before = EXCLUDED.before, after = EXCLUDED.after;
     RETURN true;
 END
 $$;

@@ -1,3 +1,4 @@
+using OrleansGateway.Configuration;
 using Microsoft.AspNetCore.WebUtilities;
 using OrleansGateway.Silo.AdminApi;
 
@@ -21,19 +22,22 @@ public static class DashboardLoginEndpoints
         return endpoints;
     }
 
-    private static Task ShowLogin(HttpContext context, DashboardSessions sessions, DashboardCookie cookie)
+    /// <summary>Where a login leads when it names no page: the dashboard, or the console when the dashboard is off.</summary>
+    private static string Home(GatewayConfig config) => config.Dashboard.Enabled ? DashboardPaths.Home : "/console/";
+
+    private static Task ShowLogin(HttpContext context, DashboardSessions sessions, DashboardCookie cookie, GatewayConfig config)
     {
         var next = SafeNext(context.Request.Query["next"]);
         if (sessions.IsValid(cookie.Read(context)))
         {
-            context.Response.Redirect(next ?? DashboardPaths.Home);
+            context.Response.Redirect(next ?? Home(config));
             return Task.CompletedTask;
         }
         var loggedOut = context.Request.Query.ContainsKey("logged_out");
         return DashboardPages.WriteLoginAsync(context, StatusCodes.Status200OK, loggedOut ? "Logged out." : null, isError: false, next);
     }
 
-    private static async Task LogInAsync(HttpContext context, AdminKeyStore keys, DashboardSessions sessions, DashboardCookie cookie, ILoggerFactory loggers)
+    private static async Task LogInAsync(HttpContext context, AdminKeyStore keys, DashboardSessions sessions, DashboardCookie cookie, ILoggerFactory loggers, GatewayConfig config)
     {
         if (!IsSameOrigin(context.Request))
         {
@@ -54,7 +58,7 @@ public static class DashboardLoginEndpoints
         cookie.Write(context, sessions.Start(key.Name, key.Role));
         log.LogInformation("Dashboard login with key {KeyName} ({Role}) from {Remote}", key.Name, key.Role, context.Connection.RemoteIpAddress);
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
-        context.Response.Headers.Location = next ?? DashboardPaths.Home;
+        context.Response.Headers.Location = next ?? Home(config);
     }
 
     /// <summary>
@@ -72,8 +76,10 @@ public static class DashboardLoginEndpoints
         return path == "/console" || path.StartsWith("/console/", StringComparison.Ordinal) || path.StartsWith(DashboardPaths.Home, StringComparison.Ordinal) ? next : null;
     }
 
-    private static void LogOut(HttpContext context, DashboardSessions sessions, DashboardCookie cookie, ILoggerFactory loggers)
+    private static async Task LogOut(HttpContext context, DashboardSessions sessions, DashboardCookie cookie, ILoggerFactory loggers)
     {
+        var (_, nextField) = await ReadFormAsync(context);
+        var next = SafeNext(nextField);
         if (sessions.End(cookie.Read(context)) is { } keyName)
         {
             loggers.CreateLogger("OrleansGateway.Silo.Dashboard").LogInformation(
@@ -81,7 +87,7 @@ public static class DashboardLoginEndpoints
         }
         cookie.Clear(context);
         context.Response.StatusCode = StatusCodes.Status303SeeOther;
-        context.Response.Headers.Location = DashboardPaths.Login + "?logged_out";
+        context.Response.Headers.Location = DashboardPaths.Login + "?logged_out" + (next is null ? "" : "&next=" + Uri.EscapeDataString(next));
     }
 
     /// <summary>The <c>key</c> and <c>next</c> fields of a small urlencoded form; nulls for anything else.</summary>

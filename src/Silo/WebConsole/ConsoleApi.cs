@@ -50,6 +50,9 @@ public sealed class ConsoleApi(IGrainFactory grains, AuthenticationStateProvider
             principal.FindFirstValue(ConsoleAuthentication.ClientClaim) ?? "");
     }
 
+    /// <summary>True while the login behind this console is live (not logged out, not expired).</summary>
+    public async Task<bool> SessionLiveAsync() => sessions.FindByDigest((await UserAsync()).Session) is not null;
+
     /// <summary>Runs a write for an admin key whose login is live, as that key; otherwise refuses it without calling anything.</summary>
     private async Task<ConsoleResult> WriteAsync(Func<Task<ConsoleResult>> write)
     {
@@ -101,6 +104,10 @@ public sealed class ConsoleApi(IGrainFactory grains, AuthenticationStateProvider
     /// <summary>The instance configuration as the caller may read it (the keyring only for admin keys).</summary>
     public async Task<(GroupResult Result, string Json)> ConfigAsync(string group)
     {
+        if (!await SessionLiveAsync())
+        {
+            return (new GroupResult(401, "your login has ended: log in again", null), "{}");
+        }
         var result = await Group(group).GetConfig();
         var user = await UserAsync();
         var json = result.ConfigJson ?? "{}";
@@ -121,6 +128,10 @@ public sealed class ConsoleApi(IGrainFactory grains, AuthenticationStateProvider
     /// <summary>One resource's value as the editor shows it: private keys left out (they are never read back).</summary>
     public async Task<(AdminResult Result, string? Json)> GetAsync(string group, ResourceKind kind, string id)
     {
+        if (!await SessionLiveAsync())
+        {
+            return (AdminResult.Fail(401, "your login has ended: log in again"), null);
+        }
         var result = await Group(group).Get(kind, id);
         return (result, result.Item is null ? null : Pretty(WithoutPrivateKeys(result.Item)));
     }
@@ -136,10 +147,11 @@ public sealed class ConsoleApi(IGrainFactory grains, AuthenticationStateProvider
     }
 
     /// <summary>
-    /// Creates (no id: the group makes one) or replaces a resource from the editor's JSON. An ssl or upstream saved
-    /// without a private key keeps the one it has: the editor never holds it.
+    /// Creates (no id: the group makes one) or replaces a resource from the editor's JSON, only if nobody changed it
+    /// since the editor loaded it (<paramref name="loadedIndex"/>: its modifiedIndex then; a create, only if the id is
+    /// free). An ssl or upstream saved without a private key keeps the one it has: the editor never holds it.
     /// </summary>
-    public Task<ConsoleResult> SaveAsync(string group, ResourceKind kind, string? id, string json) => WriteAsync(async () =>
+    public Task<ConsoleResult> SaveAsync(string group, ResourceKind kind, string? id, string json, long loadedIndex = 0) => WriteAsync(async () =>
     {
         if (JsonNode.Parse(json) is not JsonObject value)
         {
@@ -157,12 +169,10 @@ public sealed class ConsoleApi(IGrainFactory grains, AuthenticationStateProvider
                 {
                     return new ConsoleResult(400, $"invalid configuration: property \"{idField}\" is required");
                 }
-                var exists = await Group(group).Get(kind, named);
-                if (exists.Item is not null)
-                {
-                    return new ConsoleResult(409, $"{kind.Singular()} \"{named}\" exists already: open it to edit it");
-                }
-                return From(await Group(group).Put(kind, named, value.ToJsonString()));
+                var created = await Group(group).Put(kind, named, value.ToJsonString(), ifMatch: 0);
+                return created.Status == 409
+                    ? new ConsoleResult(409, $"{kind.Singular()} \"{named}\" exists already: open it to edit it")
+                    : From(created);
             }
             return From(await Group(group).Post(kind, value.ToJsonString()));
         }
@@ -170,7 +180,10 @@ public sealed class ConsoleApi(IGrainFactory grains, AuthenticationStateProvider
         {
             KeepPrivateKeys(kind, value, (await Group(group).Get(kind, id)).Item);
         }
-        return From(await Group(group).Put(kind, id, value.ToJsonString()));
+        var saved = await Group(group).Put(kind, id, value.ToJsonString(), ifMatch: loadedIndex);
+        return saved.Status == 409
+            ? new ConsoleResult(409, $"not saved: this {kind.Singular()} was changed by someone else since you opened it ({saved.Error}); load it again and redo your change")
+            : From(saved);
     });
 
     private static void KeepPrivateKeys(ResourceKind kind, JsonObject value, StoredResource? stored)

@@ -7,12 +7,15 @@ namespace OrleansGateway.Silo.WebConsole;
 
 /// <summary>
 /// The operators' console under <c>/console/</c>: Blazor components rendered on the server (interactive over the
-/// <c>/_blazor</c> connection, assets from <c>/_framework</c>, nothing fetched from elsewhere), behind the login of the
+/// <c>/console/_blazor</c> connection, assets from <c>/console/_framework</c>, nothing fetched from elsewhere), behind the login of the
 /// dashboard. It calls the grains as the Admin API does, under the logged-in key's name (the audit log's) and role
 /// (a viewer's writes are refused here, whatever the page shows).
 /// </summary>
 public static class ConsoleExtensions
 {
+    /// <summary>Where the console lives on the Admin API's listener.</summary>
+    public const string Root = "/console";
+
     public static WebApplicationBuilder AddGatewayConsole(this WebApplicationBuilder builder, GatewayConfig config)
     {
         if (!config.ConsoleEnabled)
@@ -48,8 +51,11 @@ public static class ConsoleExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapStaticAssets().ExcludeFromDescription();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization().ExcludeFromDescription();
+        // Everything under /console — pages, /console/_framework, the live connection /console/_blazor — so that the
+        // login cookie can be limited to /console (and /dashboard): a gateway on another port of this host never gets it.
+        var console = app.MapGroup(Root).ExcludeFromDescription();
+        console.MapStaticAssets();
+        console.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();
         return app;
     }
 }

@@ -92,7 +92,10 @@ public class DashboardLoginTests(DashboardSiloFixture fixture) : IClassFixture<D
         var attributes = setCookie.ToLowerInvariant();
         Assert.Contains("httponly", attributes);
         Assert.Contains("samesite=strict", attributes);
-        Assert.Contains("path=/;", attributes + ";");
+        Assert.Contains("path=/dashboard", attributes);
+        // The same login for the console, and for nothing else on this host (a gateway port would pass it upstream).
+        var all = response.Headers.GetValues("Set-Cookie").Where(c => c.StartsWith(requests.CookieName + "=", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["path=/console", "path=/dashboard"], all.Select(c => c.ToLowerInvariant().Split("; ").Single(a => a.StartsWith("path=", StringComparison.Ordinal))).Order().ToArray());
         var session = DashboardRequests.CookieValue(setCookie);
         Assert.True(session.Length >= 40, "the token carries 256 random bits");
         Assert.DoesNotContain(key, setCookie);

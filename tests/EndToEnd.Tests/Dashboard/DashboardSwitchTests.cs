@@ -38,11 +38,12 @@ public class DashboardSwitchTests
         var session = await requests.SessionAsync(silo.AdminKey);
         Assert.Equal(HttpStatusCode.OK, (await requests.GetAsync("/console/", session, accept: "text/html")).StatusCode);
 
-        // After the login, the console page asked for; never another site, nor a page outside the console and dashboard.
+        // After the login, the console page asked for; never another site, nor a page outside the console and dashboard
+        // (the console's home instead, the dashboard being off).
         foreach (var (next, expected) in new[]
         {
-            ("/console/groups/default/routes", "/console/groups/default/routes"), ("//evil.example/console/", "/dashboard/"),
-            ("https://evil.example/", "/dashboard/"), ("/apisix/admin/routes", "/dashboard/"), ("/console\\..\\x", "/dashboard/"),
+            ("/console/groups/default/routes", "/console/groups/default/routes"), ("//evil.example/console/", "/console/"),
+            ("https://evil.example/", "/console/"), ("/apisix/admin/routes", "/console/"), ("/console\\..\\x", "/console/"),
         })
         {
             var (response, _) = await requests.LogInAsync(silo.AdminKey, next);
