@@ -224,6 +224,18 @@ try {
   check(await page.evaluate(() => window.__ogMarker) === marker, 'it appeared in the open list without a page reload');
   await shot(page, 'routes');
 
+  // Two operators on one route: the editor says when it changed meanwhile, and does not save over that change.
+  await page.goto(`${g}/routes/made-elsewhere`);
+  await page.locator('#field-uri').waitFor();
+  const other = await adminApi('PATCH', `/apisix/admin/routes/made-elsewhere`, adminKey, { desc: 'set by someone else' });
+  check(other.status === 200, 'someone else changed the route meanwhile');
+  await page.locator('#changed-elsewhere').waitFor({ timeout: 10_000 });
+  await setField(page, '#field-name', 'mine');
+  await page.click('#save');
+  await page.locator('#outcome').filter({ hasText: 'changed by someone else' }).waitFor();
+  check((await adminApi('GET', `/apisix/admin/routes/made-elsewhere`, adminKey)).body?.value?.desc === 'set by someone else', 'the editor did not save over the other change');
+  await shot(page, 'editor-conflict');
+
   // 8. An ssl's private key is never shown, and saving the ssl from the console keeps it.
   await page.goto(`${g}/ssls/console-ssl`);
   await page.locator('#json').waitFor();
@@ -314,7 +326,7 @@ try {
   await forced(g, '#dataplanes', ['#save-config'], 'configuration change');
   await forced(`${baseUrl}/console/`, '#groups', ['#create-group-button'], 'new gateway group');
   const after = await adminApi('GET', '/api/gateway_groups/default', viewerKey);
-  check(after.body?.version === rollbackVersion + 2, `nothing the viewer forced was applied (the group is still at version ${after.body?.version})`);
+  check(after.body?.version === rollbackVersion + 3, `nothing the viewer forced was applied (the group is still at version ${after.body?.version})`);
   for (const [method, url, body] of [
     ['PUT', '/apisix/admin/routes/made-elsewhere', { uri: '/x', upstream_id: upstreamId }],
     ['DELETE', '/apisix/admin/routes/made-elsewhere', undefined],

@@ -162,9 +162,14 @@ public sealed class AuditHistoryTests : IAsyncLifetime
         var (gone, goneBody) = await GetAsync(_viewer, $"/api/gateway_groups/default/diff?from={snapshotted}&to={snapshotted + 1}");
         Assert.Equal(HttpStatusCode.Gone, gone);
         Assert.Contains("older than its retained history", goneBody["error_msg"]!.ToString());
+        // A new keyring meanwhile (the old key retired): the rollback keeps it, and opens the snapshot's secrets anyway.
+        var rotated = await _admin.PutAsync("/api/gateway_groups/default/config", Json("""{"data_encryption":{"keyring":["a-fresh-keyring-entry-000000001"]}}"""));
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
         var rollback = await _admin.PostAsync($"/api/gateway_groups/default/rollback?to={snapshotted}", null);
         Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
         Assert.Equal("snapshot", JsonNode.Parse(await rollback.Content.ReadAsStringAsync())!["source"]!.ToString());
+        var config = (await GetAsync(_admin, "/api/gateway_groups/default/config")).Body;
+        Assert.Equal("a-fresh-keyring-entry-000000001", config["config"]!["data_encryption"]!["keyring"]![0]!.ToString());
         Assert.Equal("/snap", (await GetAsync(_admin, "/apisix/admin/routes/r")).Body["value"]!["uri"]!.ToString());
         Assert.Equal("jack-secret-value", (await GetAsync(_admin, "/apisix/admin/consumers/jack")).Body["value"]!["plugins"]!["key-auth"]!["key"]!.ToString());
         var entry = (await GetAsync(_viewer, "/api/gateway_groups/default/changes?page_size=1")).Body["list"]![0]!;
