@@ -4,7 +4,7 @@ using OrleansGateway.Silo.WebConsole;
 using OrleansGateway.Silo.Dashboard;
 using OrleansGateway.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(ConsoleExtensions.Options(args));
 if (!StartupErrors.TryLoad(builder.Configuration, args, out var config))
 {
     return 2;

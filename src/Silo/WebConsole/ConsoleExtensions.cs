@@ -16,6 +16,17 @@ public static class ConsoleExtensions
     /// <summary>Where the console lives on the Admin API's listener.</summary>
     public const string Root = "/console";
 
+    /// <summary>
+    /// The host's options: the web root (the console's published assets) is the one next to the program, whatever the
+    /// working directory is (the content root stays the working directory: ./data and conf/config.yaml, as the README
+    /// says; the Docker image runs in /var/lib/orleans-gateway).
+    /// </summary>
+    public static WebApplicationOptions Options(string[] args)
+    {
+        var published = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        return new WebApplicationOptions { Args = args, WebRootPath = Directory.Exists(published) ? published : null };
+    }
+
     public static WebApplicationBuilder AddGatewayConsole(this WebApplicationBuilder builder, GatewayConfig config)
     {
         if (!config.ConsoleEnabled)
