@@ -12,6 +12,7 @@ WRITES=${WRITES:-10000}
 RATE=${RATE:-500}
 scripts/test-deps.sh >/dev/null
 source .test-env
+source bench/lib.sh
 dotnet build bench/WriteBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 out=$(mktemp)
 for rep in $(seq 1 "$REPS"); do
@@ -27,7 +28,6 @@ echo "medians (p50_ms, p99_ms, p99 of the writes sent after the first 5 s, max_m
 for mode in embedded-sqlite postgresql; do
   for role in control_plane traditional; do
     rows=$(grep "role=$role mode=$mode " "$out")
-    med() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$rows" | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
-    echo "$mode role=$role p50=$(med p50_ms) p99=$(med p99_ms) p99_after_5s=$(med p99_after_5s_ms) max=$(med max_ms) rss=$(med silo_rss_mb)"
+    echo "$mode role=$role p50=$(med p50_ms "$rows") p99=$(med p99_ms "$rows") p99_after_5s=$(med p99_after_5s_ms "$rows") max=$(med max_ms "$rows") rss=$(med silo_rss_mb "$rows")"
   done
 done

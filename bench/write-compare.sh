@@ -12,6 +12,7 @@ RATE=${RATE:-500}
 STORES=${STORES:-"embedded postgresql"}   # which stores to run
 scripts/test-deps.sh >/dev/null
 source .test-env
+source bench/lib.sh
 dotnet build bench/WriteBench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 out=$(mktemp)
 for rep in $(seq 1 "$REPS"); do
@@ -29,7 +30,6 @@ echo "medians (bulk_load_s, p50_ms, p99_ms, p99 after the first 5 s, max_ms, sil
 for mode in embedded-sqlite postgresql; do
   for build in base this; do
     rows=$(grep "build=$build mode=$mode " "$out")
-    med() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$rows" | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
-    echo "$mode build=$build load=$(med bulk_load_s) p50=$(med p50_ms) p99=$(med p99_ms) p99_after_5s=$(med p99_after_5s_ms) max=$(med max_ms) rss=$(med silo_rss_mb)"
+    echo "$mode build=$build load=$(med bulk_load_s "$rows") p50=$(med p50_ms "$rows") p99=$(med p99_ms "$rows") p99_after_5s=$(med p99_after_5s_ms "$rows") max=$(med max_ms "$rows") rss=$(med silo_rss_mb "$rows")"
   done
 done

@@ -12,56 +12,17 @@
 //   UPSTREAM_NODE    host:port of a real upstream for the new upstream's node
 //   SCREENSHOT_DIR   where the screenshots go
 //   CHROMIUM         the browser (default /usr/bin/chromium)
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { check, required, runInBrowser } from './harness.mjs';
 
 const baseUrl = required('CONSOLE_URL').replace(/\/+$/, '');
 const adminKey = required('ADMIN_KEY');
 const viewerKey = required('VIEWER_KEY');
 const upstreamNode = required('UPSTREAM_NODE');
 const screenshotDir = required('SCREENSHOT_DIR');
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const stepTimeoutMs = 30_000;
-const overallTimeoutMs = 170_000;
 const group = 'default';
 const g = `${baseUrl}/console/groups/${group}`;
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.log(`FAIL: environment variable ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
-
-function isLoopback(url) {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-}
-
-function check(condition, message) {
-  if (!condition) {
-    throw new Error(message);
-  }
-  console.log(`ok: ${message}`);
-}
-
-if (!isLoopback(baseUrl)) {
-  console.log(`FAIL: ${baseUrl} is not a loopback address; this test only talks to this machine`);
-  process.exit(2);
-}
-
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-console-'));
-const blocked = [];
 const pageErrors = [];
-let context;
-const watchdog = setTimeout(() => {
-  console.log(`FAIL: the console checks did not finish within ${overallTimeoutMs / 1000} s`);
-  process.exit(3);
-}, overallTimeoutMs);
 
 async function shot(page, name) {
   await page.waitForTimeout(300); // let the last render land
@@ -91,27 +52,7 @@ async function adminApi(method, url, key, body) {
   return { status: response.status, body: await response.json().catch(() => null) };
 }
 
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    ],
-  });
-  await context.route('**/*', route => {
-    const url = route.request().url();
-    if (url.startsWith('data:') || isLoopback(url)) {
-      return route.continue();
-    }
-    blocked.push(url);
-    return route.abort();
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(stepTimeoutMs);
+await runInBrowser({ baseUrl, secrets: [adminKey, viewerKey], stepTimeoutMs: 30_000, overallTimeoutMs: 170_000 }, async (page, context, blocked) => {
   page.on('pageerror', e => pageErrors.push(e.message));
 
   // 1. Log in as an admin.
@@ -341,12 +282,4 @@ try {
   check(pageErrors.length === 0, `no script error in the pages${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
   check(blocked.length === 0, `no request left the machine${blocked.length ? ': ' + blocked.join(', ') : ''}`);
   console.log(`PASS: the console checked; screenshots in ${screenshotDir}`);
-  process.exitCode = 0;
-} catch (e) {
-  console.log(`FAIL: ${e.message.split('\n')[0].replaceAll(adminKey, '<key>').replaceAll(viewerKey, '<viewer key>')}`);
-  process.exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await context?.close().catch(() => {});
-  fs.rmSync(userDataDir, { recursive: true, force: true });
-}
+});

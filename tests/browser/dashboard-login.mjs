@@ -9,78 +9,16 @@
 //   EXPECT_GRAIN       a grain type name the dashboard must list, e.g. GatewayGroupGrain
 //   SCREENSHOT_DIR     where the screenshots go
 //   CHROMIUM           the browser (default /usr/bin/chromium)
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { check, required, runInBrowser } from './harness.mjs';
 
 const baseUrl = required('DASHBOARD_URL').replace(/\/+$/, '');
 const key = required('DASHBOARD_KEY');
 const expectSilos = required('EXPECT_SILOS').split(',').map(s => s.trim()).filter(Boolean);
 const expectGrain = required('EXPECT_GRAIN');
 const screenshotDir = required('SCREENSHOT_DIR');
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const stepTimeoutMs = 20_000;
-const overallTimeoutMs = 75_000;
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.log(`FAIL: environment variable ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
-
-function isLoopback(url) {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-}
-
-function check(condition, message) {
-  if (!condition) {
-    throw new Error(message);
-  }
-  console.log(`ok: ${message}`);
-}
-
-if (!isLoopback(baseUrl)) {
-  console.log(`FAIL: ${baseUrl} is not a loopback address; this test only talks to this machine`);
-  process.exit(2);
-}
-
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-chromium-'));
-const blocked = [];
-let context;
-const watchdog = setTimeout(() => {
-  console.log(`FAIL: the browser checks did not finish within ${overallTimeoutMs / 1000} s`);
-  process.exit(3);
-}, overallTimeoutMs);
-
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // Belt and braces: no name but 127.0.0.1 resolves, so nothing the browser itself might fetch leaves the machine
-      // (the test only talks to 127.0.0.1).
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    ],
-  });
-  // Nothing the page asks for may leave the machine.
-  await context.route('**/*', route => {
-    const url = route.request().url();
-    if (url.startsWith('data:') || isLoopback(url)) {
-      return route.continue();
-    }
-    blocked.push(url);
-    return route.abort();
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(stepTimeoutMs);
+await runInBrowser({ baseUrl, secrets: [key], stepTimeoutMs: 20_000, overallTimeoutMs: 75_000 }, async (page, context, blocked) => {
   page.on('pageerror', e => console.log(`page error: ${e.message}`));
 
   // 1. Not logged in: the dashboard sends the browser to the login page.
@@ -131,12 +69,4 @@ try {
 
   check(blocked.length === 0, `no request left the machine${blocked.length ? ': ' + blocked.join(', ') : ''}`);
   console.log(`PASS: dashboard login and content checked; screenshots in ${screenshotDir}`);
-  process.exitCode = 0;
-} catch (e) {
-  console.log(`FAIL: ${e.message.split('\n')[0].replaceAll(key, '<key>')}`);
-  process.exitCode = 1;
-} finally {
-  clearTimeout(watchdog);
-  await context?.close().catch(() => {});
-  fs.rmSync(userDataDir, { recursive: true, force: true });
-}
+});
