@@ -25,10 +25,12 @@ public sealed class SqliteGroupStore(SqliteDatabase database) : IGroupStore
             detail TEXT NULL,
             PRIMARY KEY (group_id, version)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS og_audit_time ON og_audit (group_id, time);
+        -- A rowid table (not WITHOUT ROWID): its rows carry whole resources, larger than SQLite advises for a
+        -- WITHOUT ROWID b-tree, and are appended in version order.
         CREATE TABLE IF NOT EXISTS og_history (
             group_id TEXT NOT NULL, version INTEGER NOT NULL, kind INTEGER NOT NULL, id TEXT NOT NULL,
             before TEXT NULL, after TEXT NULL,
-            PRIMARY KEY (group_id, version, kind, id)) WITHOUT ROWID;
+            PRIMARY KEY (group_id, version, kind, id));
         """;
 
     public Task InitializeAsync(CancellationToken cancellationToken) =>
