@@ -4,6 +4,7 @@ using OrleansGateway.Contracts.Grains;
 using OrleansGateway.Contracts.History;
 using OrleansGateway.Contracts.Resources;
 using OrleansGateway.Contracts.Security;
+using OrleansGateway.Contracts.Validation;
 using OrleansGateway.Grains.History;
 using OrleansGateway.Grains.Storage;
 
@@ -215,8 +216,10 @@ public sealed partial class GatewayGroupGrain
 
     /// <summary>
     /// Version <paramref name="to"/>'s resources and instance configuration (its keyring excepted: a rollback never
-    /// brings back a retired key) written as one new version: the current content with each resource changed since put
-    /// back as it was, validated and recorded as any bulk write.
+    /// brings back a retired key) written as one new version that touches only what changed since: each such resource
+    /// is put back as it was (validated again, its secrets opened with the keyrings the history holds and sealed with
+    /// the current one) or deleted, the others keep their rows and versions, and data planes get the delta, not the
+    /// whole group. Dangling references are restored as they were (a forced delete leaves them).
     /// </summary>
     private async Task<AdminResult> RollbackCoreAsync(long to)
     {
@@ -224,7 +227,8 @@ public sealed partial class GatewayGroupGrain
         {
             return GroupMissingResult();
         }
-        var current = _group.Version;
+        var group = _group;
+        var current = group.Version;
         if (to < 0 || to >= current)
         {
             return AdminResult.Fail(400, $"invalid query argument \"to\": a rollback goes to an earlier version than the current one ({current}), not {to}", current);
@@ -238,32 +242,99 @@ public sealed partial class GatewayGroupGrain
         {
             return AdminResult.Fail(410, pruned, current); // pruned between the two reads
         }
-        var content = _resources.All().ToDictionary(r => new ResourceKey(r.Kind, r.Id), r => r.Json);
-        var configJson = _group.ConfigJson;
+        var keyrings = await KeyringsSinceAsync(to);
+        var openWith = FieldCipher.Combined(keyrings.OfType<FieldCipher>().ToList());
+        var comparable = new ComparableValues(keyrings);
+        var version = current + 1;
+        var now = Now;
+        var upserts = new List<(StoredResource Stored, IReadOnlyList<ResourceKey> References, IReadOnlyList<string> Credentials)>();
+        var deletes = new List<ResourceKey>();
+        string? configJson = null;
         foreach (var change in net)
         {
             if (change.Kind is not { } kind)
             {
-                configJson = WithEncryptionOf(change.Before ?? "{}", _group.ConfigJson);
+                var restored = WithEncryptionOf(change.Before ?? "{}", group.ConfigJson);
+                if (CheckConfig(restored, out var normalized) is { } configError)
+                {
+                    return AdminResult.Fail(400, $"version {to}'s instance configuration no longer validates: {configError}", current);
+                }
+                configJson = normalized == group.ConfigJson ? null : normalized;
+                continue;
             }
-            else if (change.Before is null)
+            var key = new ResourceKey(kind, change.Id);
+            var existing = _resources.Get(kind, change.Id);
+            if (change.Before is null)
             {
-                content.Remove(new ResourceKey(kind, change.Id));
+                if (existing is not null)
+                {
+                    deletes.Add(key);
+                }
+                continue;
             }
-            else
+            if (existing is not null && JsonNode.DeepEquals(comparable.Resource(kind, existing.Json), comparable.Resource(kind, change.Before)))
             {
-                content[new ResourceKey(kind, change.Id)] = change.Before;
+                continue; // changed and changed back since
             }
+            var value = JsonNode.Parse(change.Before)!.AsObject();
+            var createTime = value["create_time"]?.DeepClone();
+            value.Remove("create_time");
+            value.Remove("update_time");
+            var error = SecretValues.Decrypt(kind, change.Id, value, openWith) ?? ResourceValidator.Validate(kind, change.Id, value, keepIdType: true);
+            if (error is not null)
+            {
+                return AdminResult.Fail(400, $"version {to}'s {kind.Singular()} {change.Id} no longer validates: {error}", current);
+            }
+            var references = ResourceValidator.References(kind, value);
+            var credentials = ResourceValidator.UniqueCredentials(kind, value);
+            SecretValues.Encrypt(kind, value, Cipher);
+            value["create_time"] = createTime ?? now;
+            value["update_time"] = now;
+            upserts.Add((new StoredResource(kind, change.Id, value.ToJsonString(), existing?.CreatedIndex ?? version, version), references, credentials));
         }
-        var set = new JsonObject();
-        foreach (var kind in ResourceKinds.All)
+        // A credential is unique in the result: held by a consumer that stays as it is, it cannot come back elsewhere.
+        var touched = upserts.Select(u => u.Stored).Where(r => r.Kind == ResourceKind.Consumer).Select(r => r.Id)
+            .Concat(deletes.Where(d => d.Kind == ResourceKind.Consumer).Select(d => d.Id)).ToHashSet(StringComparer.Ordinal);
+        foreach (var (stored, _, credentials) in upserts)
         {
-            set[kind.PathName()] = new JsonArray(content.Where(c => c.Key.Kind == kind).OrderBy(c => c.Key.Id, StringComparer.Ordinal)
-                .Select(c => JsonNode.Parse(c.Value)).ToArray());
+            foreach (var credential in credentials)
+            {
+                if (_resources.CredentialOwner(credential, except: stored.Id) is { } owner && !touched.Contains(owner))
+                {
+                    var plugin = credential[..credential.IndexOf(':')];
+                    return AdminResult.Fail(400, $"duplicate {ResourceValidator.CredentialFieldOf(credential)} of plugin {plugin} found with consumer: {owner}", current);
+                }
+            }
         }
-        var keyrings = (await KeyringsSinceAsync(to)).OfType<FieldCipher>().ToList();
-        return await ReplaceAsync(set.ToJsonString(), configJson,
-            new Replacement(AuditOperations.Rollback, $"to version {to}", AllowDangling: true, CheckConfVersion: false, OpenWith: FieldCipher.Combined(keyrings)));
+        var history = upserts.Select(u => new HistoryRecord(version, u.Stored.Kind, u.Stored.Id, _resources.Get(u.Stored.Kind, u.Stored.Id)?.Json, u.Stored.Json))
+            .Concat(deletes.Select(d => new HistoryRecord(version, d.Kind, d.Id, _resources.Get(d.Kind, d.Id)!.Json, null)))
+            .ToList();
+        var changes = upserts.Select(u => new ChangeRecord(version, ChangeKind.Upsert, u.Stored.Kind, u.Stored.Id))
+            .Concat(deletes.Select(d => new ChangeRecord(version, ChangeKind.Delete, d.Kind, d.Id))).ToList();
+        if (configJson is not null)
+        {
+            history.Add(new HistoryRecord(version, null, "", group.ConfigJson, configJson));
+            changes.Add(new ChangeRecord(version, ChangeKind.Config, ResourceKind.Route, ""));
+        }
+        var audit = NewAudit(version, AuditOperations.Rollback, null, null, upserts.Count + deletes.Count, $"to version {to}");
+        var (outcome, committed) = await CommitAsync(upserts.Select(u => u.Stored).ToList(), deletes, changes, audit, history, configJson: configJson);
+        if (outcome != CommitOutcome.Committed)
+        {
+            return Failure(outcome);
+        }
+        foreach (var (stored, references, credentials) in upserts)
+        {
+            _resources.Upsert(stored, references, credentials);
+        }
+        foreach (var key in deletes)
+        {
+            _resources.Remove(key);
+        }
+        logger.LogWarning("Gateway group {Group}: rolled back to version {To}: {Upserts} resources put back, {Deletes} deleted{Config}, now at version {Version}",
+            GroupId, to, upserts.Count, deletes.Count, configJson is null ? "" : ", instance configuration restored", committed);
+        Publish(committed, current, reset: false, System.Diagnostics.Activity.Current?.Context ?? default,
+            new ChangeSet(GroupId, current, committed, false, upserts.Select(u => u.Stored).ToList(), deletes, ConfigChanged: configJson is not null));
+        return new AdminResult(200, null, null, committed);
     }
 
     /// <summary><paramref name="configJson"/> with the encryption settings of <paramref name="currentJson"/>.</summary>

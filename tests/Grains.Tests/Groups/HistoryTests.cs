@@ -259,4 +259,36 @@ public class HistoryTests(ClusterFixture fixture)
         Assert.Equal(["drop"], diff["removed"]!.AsArray().Select(i => i!["id"]!.ToString()).ToArray());
         Assert.Empty(diff["changed"]!.AsArray());
     }
+
+    [Fact]
+    public async Task A_rollback_touches_only_what_changed_and_followers_get_the_delta()
+    {
+        var (id, g) = await NewGroupAsync();
+        await g.Put(ResourceKind.Upstream, "1", Upstream);                       // 1
+        await g.Put(ResourceKind.Route, "kept", Route("/kept"));                  // 2
+        await g.Put(ResourceKind.Route, "changed", Route("/before"));             // 3
+        await g.Put(ResourceKind.Route, "flip", Route("/flip"));                  // 4
+        await g.Put(ResourceKind.Route, "changed", Route("/after"));              // 5
+        await g.Put(ResourceKind.Route, "added", Route("/added"));                // 6
+        await g.Put(ResourceKind.Route, "flip", Route("/flop"));                  // 7
+        await g.Put(ResourceKind.Route, "flip", Route("/flip"));                  // 8: back as it was at 4
+        await using var follower = await FeedListener.StartAsync(fixture.Client, id, version: 8);
+
+        var result = await g.Rollback(4);
+        Assert.Equal((200, 9L), (result.Status, result.Version));
+        var rows = (await g.Export()).Resources.ToDictionary(r => r.Id);
+        Assert.Equal(2, rows["kept"].ModifiedIndex);      // untouched
+        Assert.Equal(8, rows["flip"].ModifiedIndex);      // same content as at 4: untouched
+        Assert.Equal(9, rows["changed"].ModifiedIndex);   // put back, as of the rollback's version
+        Assert.Equal("/before", JsonNode.Parse(rows["changed"].Json)!["uri"]!.ToString());
+        Assert.Equal(3, rows["changed"].CreatedIndex);
+        Assert.False(rows.ContainsKey("added"));
+
+        var change = await follower.NextAsync();
+        Assert.Equal((9L, 8L, false), (change.Version, change.PreviousVersion, change.Reset));
+        Assert.Equal(["changed"], change.Delta!.Upserted.Select(r => r.Id).ToArray());
+        Assert.Equal(["added"], change.Delta.Deleted.Select(k => k.Id).ToArray());
+        var entry = (await g.GetAudit(new AuditQuery(PageSize: 1))).List.Single();
+        Assert.Equal(("rollback", 2), (entry.Operation, entry.Resources));
+    }
 }
