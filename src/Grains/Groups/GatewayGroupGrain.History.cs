@@ -259,7 +259,7 @@ public sealed partial class GatewayGroupGrain
                 {
                     return AdminResult.Fail(400, $"version {to}'s instance configuration no longer validates: {configError}", current);
                 }
-                configJson = normalized == group.ConfigJson ? null : normalized;
+                configJson = JsonNode.DeepEquals(JsonNode.Parse(normalized), JsonNode.Parse(group.ConfigJson)) ? null : normalized;
                 continue;
             }
             var key = new ResourceKey(kind, change.Id);

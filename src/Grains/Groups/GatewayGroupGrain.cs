@@ -141,7 +141,9 @@ public sealed partial class GatewayGroupGrain(
         _historyTimer?.Dispose();
         _historyTimer = null;
         metrics.GroupGone(GroupId);
-        logger.LogInformation("Deleted gateway group {Group} at version {Version}", GroupId, info.Version);
+        // The group's audit log goes with it: the silo log keeps who deleted it.
+        var (keyName, client) = AuditActor.Current();
+        logger.LogWarning("Deleted gateway group {Group} at version {Version} (admin key {KeyName} from {Client})", GroupId, info.Version, keyName, client ?? "this silo");
         DeactivateOnIdle();
         return new GroupResult(200, null, info);
     }

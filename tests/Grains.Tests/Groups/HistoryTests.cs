@@ -189,6 +189,8 @@ public class HistoryTests(ClusterFixture fixture)
         // Nothing differs between version 3 and the rollback, the keyring aside.
         var same = JsonNode.Parse((await g.Diff(3, 8, 500)).Json!)!;
         Assert.Equal((0, 0, 0), (same["summary"]!["added"]!.GetValue<int>(), same["summary"]!["removed"]!.GetValue<int>(), same["summary"]!["changed"]!.GetValue<int>()));
+        // The keyring kept, the instance configuration did not change.
+        Assert.False(JsonNode.Parse((await g.Diff(7, 8, 500)).Json!)!["summary"]!["config_changed"]!.GetValue<bool>());
 
         Assert.Equal(400, (await g.Rollback(8)).Status);
         Assert.Equal(400, (await g.Rollback(-1)).Status);
