@@ -200,6 +200,9 @@ await runInBrowser({ baseUrl, secrets: [adminKey, viewerKey], stepTimeoutMs: 30_
   await page.locator(`#verified-${snapshotVersion}`).waitFor();
   check((await page.locator(`#verified-${snapshotVersion}`).innerText()).startsWith('verified'), `snapshot version ${snapshotVersion} verifies`);
   await shot(page, 'snapshots');
+  await first.locator('text=Diff with live').click();
+  await page.locator('#diff-summary').waitFor();
+  check((await page.locator('#diff-summary').innerText()).includes(`snapshot version ${snapshotVersion}`), 'a snapshot compares with the live group');
 
   // 10. A viewer: every write control disabled, and a write forced through the page refused by the server.
   await page.click('header button[type="submit"]'); // log out

@@ -195,9 +195,12 @@ public static class GroupEndpoints
     /// An instance configuration as the caller may read it: the keyring (a secret: it opens every encrypted field) only
     /// for admin keys; a viewer sees how many keys it holds.
     /// </summary>
-    private static string ForCaller(string configJson, HttpContext context)
+    private static string ForCaller(string configJson, HttpContext context) => ForRole(configJson, AdminKeyMiddleware.RoleOf(context));
+
+    /// <summary>An instance configuration as a key of <paramref name="role"/> may read it (the console's too).</summary>
+    internal static string ForRole(string configJson, string? role)
     {
-        if (AdminKeyMiddleware.RoleOf(context) == "admin" || JsonNode.Parse(configJson)?["data_encryption"] is not JsonObject settings
+        if (role == "admin" || JsonNode.Parse(configJson)?["data_encryption"] is not JsonObject settings
             || settings["keyring"] is not JsonArray keyring)
         {
             return configJson;

@@ -124,24 +124,7 @@ public static class HistoryEndpoints
             {
                 return missing;
             }
-            try
-            {
-                var resources = await snapshots.ReadVersionAsync(id, SnapshotLayout.Resources, version, cancellationToken);
-                var config = await snapshots.ReadVersionAsync(id, SnapshotLayout.Config, version, cancellationToken);
-                if (resources is null || config is null)
-                {
-                    return AdminResponses.Error(404, $"snapshot version {version} of gateway group \"{id}\" is not retained in {snapshots.Store.Describe(snapshots.Layout.ResourceBucket)}");
-                }
-                result = await grain.DiffWithSnapshot(resources.DataJson, config.DataJson, version, limit);
-            }
-            catch (SnapshotRejectedException e)
-            {
-                return AdminResponses.Error(422, $"snapshot version {version} was refused: {e.Message}");
-            }
-            catch (SnapshotStoreException e)
-            {
-                return AdminResponses.Error(503, $"the snapshot store cannot be read ({e.Kind}): {e.Message}");
-            }
+            result = await DiffWithSnapshotAsync(grain, snapshots, id, version, limit, cancellationToken);
         }
         else
         {
@@ -150,6 +133,27 @@ public static class HistoryEndpoints
         return result.Error is not null
             ? AdminResponses.Error(result.Status, result.Error)
             : AdminResponses.Json(200, w => w.WriteRawValue(result.Json!, skipInputValidation: true));
+    }
+
+    /// <summary>From a retained snapshot's content to the live group (the Admin API's and the console's).</summary>
+    internal static async Task<HistoryResult> DiffWithSnapshotAsync(IGatewayGroupGrain grain, SnapshotWriter snapshots, string id, long version, int limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var resources = await snapshots.ReadVersionAsync(id, SnapshotLayout.Resources, version, cancellationToken);
+            var config = await snapshots.ReadVersionAsync(id, SnapshotLayout.Config, version, cancellationToken);
+            return resources is null || config is null
+                ? new HistoryResult(404, $"snapshot version {version} of gateway group \"{id}\" is not retained in {snapshots.Store.Describe(snapshots.Layout.ResourceBucket)}")
+                : await grain.DiffWithSnapshot(resources.DataJson, config.DataJson, version, limit);
+        }
+        catch (SnapshotRejectedException e)
+        {
+            return new HistoryResult(422, $"snapshot version {version} was refused: {e.Message}");
+        }
+        catch (SnapshotStoreException e)
+        {
+            return new HistoryResult(503, $"the snapshot store cannot be read ({e.Kind}): {e.Message}");
+        }
     }
 
     private static async Task<IResult> RollbackAsync(string id, HttpRequest request, IGrainFactory grains)

@@ -109,14 +109,7 @@ public sealed class ConsoleApi(IGrainFactory grains, AuthenticationStateProvider
             return (new GroupResult(401, "your login has ended: log in again", null), "{}");
         }
         var result = await Group(group).GetConfig();
-        var user = await UserAsync();
-        var json = result.ConfigJson ?? "{}";
-        if (!user.CanWrite && JsonNode.Parse(json) is JsonObject config && config["data_encryption"] is JsonObject settings && settings["keyring"] is JsonArray keyring)
-        {
-            settings["keyring"] = $"hidden from role viewer ({keyring.Count} keys)";
-            json = config.ToJsonString();
-        }
-        return (result, Pretty(json));
+        return (result, Pretty(GroupEndpoints.ForRole(result.ConfigJson ?? "{}", (await UserAsync()).Role)));
     }
 
     public Task<ConsoleResult> PutConfigAsync(string group, string json) => WriteAsync(async () => From(await Group(group).PutConfig(json)));
@@ -278,25 +271,8 @@ public sealed class ConsoleApi(IGrainFactory grains, AuthenticationStateProvider
     public Task<HistoryResult> DiffAsync(string group, long from, long? to) => Group(group).Diff(from, to, 500);
 
     /// <summary>From a retained snapshot's content to the live group.</summary>
-    public async Task<HistoryResult> DiffWithSnapshotAsync(string group, long version)
-    {
-        try
-        {
-            var resources = await Snapshots.ReadVersionAsync(group, SnapshotLayout.Resources, version, CancellationToken.None);
-            var config = await Snapshots.ReadVersionAsync(group, SnapshotLayout.Config, version, CancellationToken.None);
-            return resources is null || config is null
-                ? new HistoryResult(404, $"snapshot version {version} of gateway group \"{group}\" is not retained")
-                : await Group(group).DiffWithSnapshot(resources.DataJson, config.DataJson, version, 500);
-        }
-        catch (SnapshotRejectedException e)
-        {
-            return new HistoryResult(422, $"snapshot version {version} was refused: {e.Message}");
-        }
-        catch (SnapshotStoreException e)
-        {
-            return new HistoryResult(503, $"the snapshot store cannot be read ({e.Kind}): {e.Message}");
-        }
-    }
+    public Task<HistoryResult> DiffWithSnapshotAsync(string group, long version) =>
+        HistoryEndpoints.DiffWithSnapshotAsync(Group(group), Snapshots, group, version, 500, CancellationToken.None);
 
     public Task<ConsoleResult> RollbackAsync(string group, long to) => WriteAsync(async () =>
     {
