@@ -164,7 +164,10 @@ public class AuthPluginTests
         string Token(SecurityKey key, string alg, string userKey) => handler.CreateToken(new SecurityTokenDescriptor
         {
             Claims = new Dictionary<string, object> { ["key"] = userKey },
-            Expires = DateTime.UtcNow.AddYears(5),
+            // The library stamps nbf and iat with the real time unless told: the gateway's clock is the harness's.
+            IssuedAt = PluginHarness.Start.UtcDateTime,
+            NotBefore = PluginHarness.Start.UtcDateTime,
+            Expires = PluginHarness.Start.UtcDateTime.AddYears(5),
             SigningCredentials = new SigningCredentials(key, alg),
         });
         string Pem(string text) => System.Text.Json.JsonSerializer.Serialize(text);

@@ -22,7 +22,10 @@ public sealed class PluginHarness
         Config = ProxyConfig.Build(ResourceSet.FromExport(new GroupExport("g", 9, [Upstream, .. resources], "{}")), "control_plane", DateTimeOffset.UnixEpoch, Time);
     }
 
-    public ManualTime Time { get; } = new(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+    /// <summary>When every harness's clock starts (a fixed time: tokens made for a test take it, not the real time).</summary>
+    public static readonly DateTimeOffset Start = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+
+    public ManualTime Time { get; } = new(Start);
 
     public ProxyConfig Config { get; }
 
