@@ -49,7 +49,7 @@ public class PrometheusMetricsTests
         Assert.Equal(3, Value(text, "og_cp_group_version", "group=\"default\""));
         await silo.Process.WaitUntilAsync(async () =>
             Value(await silo.Http.GetStringAsync("/metrics"), "og_cp_dataplanes", "group=\"default\"", "status=\"healthy\"") == 1,
-            TimeSpan.FromSeconds(15), "one healthy data plane in og_cp_dataplanes");
+            TimeSpan.FromSeconds(45), "one healthy data plane in og_cp_dataplanes");
 
         // A snapshot now: its duration lands in second-sized buckets, and the age of the last good one starts over.
         // (A scheduled snapshot may have run before: wait for this one's count, not any.)
